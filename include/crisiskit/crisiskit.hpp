@@ -1,0 +1,18 @@
+#pragma once
+/// \file
+/// Umbrella header: every public crisiskit header.
+/// Header-only parts need `crisiskit::core`; `alert/cap.hpp` and
+/// `alert/cap_feed.hpp` need the compiled `crisiskit::crisiskit`.
+
+#include "crisiskit/core/error.hpp"
+#include "crisiskit/core/id_map.hpp"
+#include "crisiskit/core/span.hpp"
+#include "crisiskit/core/time.hpp"
+
+#include "crisiskit/alert/alert_board.hpp"
+#include "crisiskit/alert/cap.hpp"
+#include "crisiskit/alert/cap_feed.hpp"
+#include "crisiskit/alert/grade.hpp"
+#include "crisiskit/alert/grading_policy.hpp"
+#include "crisiskit/alert/level.hpp"
+#include "crisiskit/alert/response_plan.hpp"

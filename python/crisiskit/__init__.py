@@ -1,0 +1,138 @@
+"""crisiskit — public-crisis decision support.
+
+    import crisiskit as ck
+
+Four-level alert grading (this release): ``ck.AlertLevel``, ``ck.GradingPolicy``,
+``ck.ResponsePlan``, ``ck.grade`` (stateless, vectorised), ``ck.AlertBoard``
+(stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
+(``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
+
+Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
+timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
+Naive datetimes are refused. Errors: bad input raises ``ValueError``
+(``ck.InvalidInput``, with ``field``, ``index`` and ``value``); state
+conflicts raise ``ck.StateError``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, List, Union
+
+from . import _core
+from ._core import (
+    AlertBoard,
+    AlertLevel,
+    CapAlert,
+    CapArea,
+    CapCircle,
+    CapInfo,
+    CapPoint,
+    CapValue,
+    Error,
+    GradingPolicy,
+    IdMap,
+    InvalidInput,
+    ObligationSpec,
+    ObligationStatus,
+    ResponsePlan,
+    StateError,
+    SubjectState,
+    TransitionReason,
+    UpdateSummary,
+    WarningColor,
+    alert_level,
+    cap_codes,
+    cap_reference,
+    format_time,
+    from_cap,
+    grade,
+    name_zh,
+    national_grade,
+    national_grade_roman,
+    parse_offset,
+    parse_time,
+    to_cap,
+    validate_cap,
+    warning_color,
+)
+from ._time import from_seconds, to_duration, to_seconds, to_seconds_array
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlertBoard",
+    "AlertLevel",
+    "CapAlert",
+    "CapArea",
+    "CapCircle",
+    "CapInfo",
+    "CapPoint",
+    "CapValue",
+    "Error",
+    "GradingPolicy",
+    "IdMap",
+    "InvalidInput",
+    "ObligationSpec",
+    "ObligationStatus",
+    "ResponsePlan",
+    "StateError",
+    "SubjectState",
+    "TransitionReason",
+    "UpdateSummary",
+    "WarningColor",
+    "alert_level",
+    "cap_codes",
+    "cap_reference",
+    "format_time",
+    "from_cap",
+    "from_seconds",
+    "grade",
+    "name_zh",
+    "national_grade",
+    "national_grade_roman",
+    "parse_offset",
+    "parse_time",
+    "to_cap",
+    "to_duration",
+    "to_seconds",
+    "to_seconds_array",
+    "validate_cap",
+    "warning_color",
+    "write_cap",
+]
+
+
+def write_cap(messages: Iterable[CapAlert], directory: Union[str, "os.PathLike[str]"]) -> List[str]:
+    """Write CAP messages as ``<directory>/<identifier>.xml`` files.
+
+    Parameters
+    ----------
+    messages : iterable of CapAlert
+        E.g. ``board.cap_messages(offset="+08:00")``.
+    directory : str or path
+        Created if missing.
+
+    Returns
+    -------
+    list of str
+        The paths written, in order.
+
+    Raises
+    ------
+    ValueError
+        If a message breaks a CAP rule (nothing is written for it), or an
+        identifier cannot be a file name.
+    """
+    os.makedirs(directory, exist_ok=True)
+    paths = []
+    for i, m in enumerate(messages):
+        xml = to_cap(m)
+        name = m.identifier
+        if "/" in name or "\\" in name or name in (".", ".."):
+            raise ValueError(f"invalid messages[{i}].identifier = {name!r}: cannot be used as a file name")
+        path = os.path.join(os.fspath(directory), name + ".xml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml)
+        paths.append(path)
+    return paths
