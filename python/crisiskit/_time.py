@@ -38,6 +38,8 @@ def to_seconds(value: Any, field: str = "time") -> int:
     """Convert one instant to UTC seconds (int). See the module docstring."""
     if isinstance(value, bool):
         raise ValueError(f"invalid {field} = {value!r}: expected a time, not a bool")
+    if isinstance(value, np.timedelta64):
+        raise ValueError(f"invalid {field} = {value!r}: a duration is not a time")
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, np.datetime64):
@@ -76,7 +78,8 @@ def to_seconds_array(values: Any, field: str = "times") -> np.ndarray:
         pd = None
     if pd is not None and isinstance(values, (pd.Series, pd.Index, pd.DatetimeIndex)):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            return values.astype("datetime64[ns, UTC]").to_numpy().astype("datetime64[s]").astype(np.int64)
+            utc = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
+            return utc.to_numpy().astype("datetime64[s]").astype(np.int64)
         if np.issubdtype(values.dtype, np.datetime64):
             raise _naive(field, values.iloc[0] if len(values) else values)
         values = values.to_numpy()
@@ -101,16 +104,16 @@ def to_duration(value: Any, field: str = "duration") -> int:
     """Convert a duration to whole seconds: int/float seconds, ``timedelta``, ``timedelta64``."""
     if isinstance(value, bool):
         raise ValueError(f"invalid {field} = {value!r}: expected a duration")
+    if isinstance(value, np.timedelta64):  # before np.integer: numpy makes it a subclass
+        if np.isnat(value):
+            raise ValueError(f"invalid {field} = NaT: a duration is required")
+        return int(value.astype("timedelta64[s]").astype(np.int64))
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"invalid {field} = {value!r}: a duration must be finite")
         return int(np.floor(value))
-    if isinstance(value, np.timedelta64):
-        if np.isnat(value):
-            raise ValueError(f"invalid {field} = NaT: a duration is required")
-        return int(value.astype("timedelta64[s]").astype(np.int64))
     if isinstance(value, _dt.timedelta):  # includes pandas.Timedelta
         if value != value:
             raise ValueError(f"invalid {field} = NaT: a duration is required")

@@ -15,21 +15,21 @@ AlertLevel level_arg(py::handle v, const char* field = "level") {
   if (py::isinstance<py::str>(v)) return alert_level_from_name(v.cast<std::string>(), field);
   if (py::isinstance<py::int_>(v) && !py::isinstance<py::bool_>(v))  // IntEnum members are ints
     return alert_level_from_int(v.cast<long long>(), field);
-  throw_invalid(field, InvalidInput::no_index, std::string(py::repr(v)), "expected an AlertLevel, its number or its name");
+  throw_repr(field, InvalidInput::no_index, v, "expected an AlertLevel, its number or its name");
 }
 
 template <std::size_t N>
 std::array<double, N> doubles_arg(py::handle v, const char* field) {
   std::array<double, N> out{};
   const auto seq = py::reinterpret_borrow<py::sequence>(v);
-  CRISISKIT_CHECK(py::isinstance<py::sequence>(v) && py::len(seq) == N, field, InvalidInput::no_index,
-                  std::string(py::repr(v)), fmt::format("must hold {} values (GENERAL, ATTENTION, WARNING, EMERGENCY)", N));
+  if (!py::isinstance<py::sequence>(v) || py::isinstance<py::str>(v) || py::len(seq) != N)
+    throw_repr(field, InvalidInput::no_index, v, fmt::format("must hold {} values (GENERAL, ATTENTION, WARNING, EMERGENCY)", N));
   for (std::size_t i = 0; i < N; ++i) {
     py::handle x = seq[i];
     try {
       out[i] = x.cast<double>();
     } catch (const py::cast_error&) {
-      throw_invalid(field, static_cast<std::int64_t>(i), std::string(py::repr(x)), "must be a number");
+      throw_repr(field, static_cast<std::int64_t>(i), x, "must be a number");
     }
   }
   return out;
@@ -37,8 +37,8 @@ std::array<double, N> doubles_arg(py::handle v, const char* field) {
 
 std::array<Duration, 4> durations_arg(py::handle v, const char* field) {
   std::array<Duration, 4> out{};
-  CRISISKIT_CHECK(py::isinstance<py::sequence>(v) && py::len(v) == 4, field, InvalidInput::no_index,
-                  std::string(py::repr(v)), "must hold 4 durations (GENERAL, ATTENTION, WARNING, EMERGENCY)");
+  if (!py::isinstance<py::sequence>(v) || py::isinstance<py::str>(v) || py::len(v) != 4)
+    throw_repr(field, InvalidInput::no_index, v, "must hold 4 durations (GENERAL, ATTENTION, WARNING, EMERGENCY)");
   const auto seq = py::reinterpret_borrow<py::sequence>(v);
   for (std::size_t i = 0; i < 4; ++i) out[i] = duration_arg(seq[i], fmt::format("{}[{}]", field, i).c_str());
   return out;
@@ -383,8 +383,9 @@ levels' obligations. Default False.)doc")
         if (out.is_none()) {
           result = py::array_t<std::int8_t>(static_cast<py::ssize_t>(n));
         } else {
-          CRISISKIT_CHECK(py::isinstance<py::array_t<std::int8_t>>(out), "out", InvalidInput::no_index,
-                          std::string(py::repr(out.attr("dtype"))), "must be a numpy int8 array");
+          if (!py::isinstance<py::array_t<std::int8_t>>(out))
+            throw_repr("out", InvalidInput::no_index, py::hasattr(out, "dtype") ? out.attr("dtype") : out,
+                       "must be a numpy int8 array");
           result = out.cast<py::array_t<std::int8_t>>();
           CRISISKIT_CHECK(result.ndim() == 1 && (result.flags() & py::array::c_style) && result.writeable(), "out",
                           InvalidInput::no_index, "array", "must be a writable one-dimensional contiguous int8 array");

@@ -21,7 +21,7 @@ CapPoint point_arg(py::handle v, const char* field, std::size_t i) {
     const auto t = v.cast<std::pair<double, double>>();
     return {t.first, t.second};
   } catch (const py::cast_error&) {
-    throw_invalid(field, static_cast<std::int64_t>(i), std::string(py::repr(v)), "expected a CapPoint or a (lat, lon) pair");
+    throw_repr(field, static_cast<std::int64_t>(i), v, "expected a CapPoint or a (lat, lon) pair");
   }
 }
 
@@ -245,7 +245,7 @@ ValueError
         std::string text;
         if (py::isinstance<py::bytes>(xml)) text = xml.cast<std::string>();
         else if (py::isinstance<py::str>(xml)) text = xml.cast<std::string>();
-        else throw_invalid("xml", InvalidInput::no_index, std::string(py::repr(py::type::of(xml))), "expected str or bytes");
+        else throw_repr("xml", InvalidInput::no_index, py::type::of(xml), "expected str or bytes");
         py::gil_scoped_release nogil;
         return from_cap(text);
       },

@@ -35,6 +35,13 @@ inline Duration duration_arg(py::handle v, const char* field = "duration") {
 
 inline py::object time_out(Timestamp t) { return time_module().attr("from_seconds")(t); }
 
+// InvalidInput whose value is the Python repr of `v` (already text: not quoted again).
+[[noreturn]] inline void throw_repr(const char* field, std::int64_t index, py::handle v, const std::string& problem) {
+  std::string r = py::repr(v);
+  if (r.size() > 200) r = r.substr(0, 200) + "…";
+  throw InvalidInput(field, index, std::move(r), problem);
+}
+
 // Offsets from Python: "+08:00" text or minutes east of UTC.
 inline int offset_arg(py::handle v, const char* field = "offset") {
   if (py::isinstance<py::str>(v)) return parse_offset(v.cast<std::string>(), field);
@@ -44,7 +51,7 @@ inline int offset_arg(py::handle v, const char* field = "offset") {
                     "must be within ±23:59 (minutes east of UTC)");
     return static_cast<int>(m);
   }
-  throw_invalid(field, InvalidInput::no_index, std::string(py::repr(v)), "expected '+08:00' or minutes east of UTC");
+  throw_repr(field, InvalidInput::no_index, v, "expected '+08:00' or minutes east of UTC");
 }
 
 // A batch of external ids read from Python without copying str data where
@@ -59,8 +66,7 @@ struct IdBatch {
 inline IdBatch id_batch(py::handle ids, const char* field = "ids") {
   IdBatch b;
   if (py::isinstance<py::str>(ids) || py::isinstance<py::bytes>(ids))
-    throw_invalid(field, InvalidInput::no_index, std::string(py::repr(ids)),
-                  "expected a sequence of str ids, not a single string");
+    throw_repr(field, InvalidInput::no_index, ids, "expected a sequence of str ids, not a single string");
   py::object seq;
   if (py::isinstance<py::array>(ids)) {
     auto arr = py::reinterpret_borrow<py::array>(ids);
@@ -123,12 +129,12 @@ inline IdBatch id_batch(py::handle ids, const char* field = "ids") {
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* o = PyTuple_GET_ITEM(seq.ptr(), i);
     if (!PyUnicode_Check(o))
-      throw_invalid(field, i, std::string(py::repr(o)), "an id must be a str");
+      throw_repr(field, i, o, "an id must be a str");
     Py_ssize_t len = 0;
     const char* s = PyUnicode_AsUTF8AndSize(o, &len);
     if (!s) {
       PyErr_Clear();
-      throw_invalid(field, i, std::string(py::repr(o)), "an id must be valid Unicode (no lone surrogates)");
+      throw_repr(field, i, o, "an id must be valid Unicode (no lone surrogates)");
     }
     b.views[static_cast<std::size_t>(i)] = std::string_view(s, static_cast<std::size_t>(len));
   }
@@ -147,11 +153,18 @@ inline void check_1d(const py::array& a, const char* field) {
 // Any array-like → 1-D C-contiguous array of T, without a copy when it already is one.
 template <class T>
 py::array_t<T, py::array::c_style | py::array::forcecast> array_1d(py::handle v, const char* field) {
+  if constexpr (std::is_integral_v<T>) {
+    // Indices must already be integers: a float array would be truncated silently.
+    const py::array raw = py::array::ensure(v);
+    if (raw && raw.size() > 0 && raw.dtype().kind() != 'i' && raw.dtype().kind() != 'u')
+      throw_repr(field, InvalidInput::no_index, raw.dtype(), "must be an integer array");
+    if (!raw) PyErr_Clear();
+  }
   auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(v);
   if (!a) {
     PyErr_Clear();
-    throw_invalid(field, InvalidInput::no_index, std::string(py::repr(v)).substr(0, 200),
-                  fmt::format("cannot be read as a {} array", std::is_same_v<T, double> ? "float64" : "int64"));
+    throw_repr(field, InvalidInput::no_index, v,
+               fmt::format("cannot be read as a {} array", std::is_same_v<T, double> ? "float64" : "int64"));
   }
   check_1d(a, field);
   return a;

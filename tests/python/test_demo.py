@@ -1,0 +1,85 @@
+"""The README's flagship command, the CLI, and the typed surface."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import crisiskit as ck
+from crisiskit import cli, demo
+
+
+def test_demo_prints_the_timeline_and_writes_valid_cap(tmp_path, capsys):
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "ALERT TIMELINE (+08:00)" in out
+    assert "信息报送 information report" in out and "全员响应 full response, immediately" in out
+    assert "OVERDUE" in out  # the forgotten nursing-home report escalates
+    files = sorted(os.listdir(tmp_path / "cap"))
+    assert len(files) > 10 and all(f.endswith(".xml") for f in files)
+    assert (tmp_path / "timeline.csv").exists()
+    assert cli.main(["cap-check", *[str(tmp_path / "cap" / f) for f in files]]) == 0
+    assert "schema valid" in capsys.readouterr().out
+
+
+def test_demo_is_deterministic():
+    a = demo.run(out_dir=None)
+    b = demo.run(out_dir=None)
+    assert a.board.to_bytes() == b.board.to_bytes()
+    reasons = set(a.timeline["reason"])
+    assert reasons == {"SCORE", "OVERDUE"}
+    assert set(a.timeline["to_name"]) >= {"GENERAL", "ATTENTION", "WARNING", "EMERGENCY", "NONE"}
+
+
+def test_console_script_and_module_entry_points(tmp_path):
+    exe = shutil.which("crisiskit", path=os.path.dirname(sys.executable))
+    assert exe, "console script not installed"
+    r = subprocess.run([exe, "demo", "--out", str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "crisiskit", "demo", "--out", str(tmp_path / "b")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_grade_cli(tmp_path, capsys):
+    p = tmp_path / "s.csv"
+    p.write_text("place,score\na,10\nb,50\nc,95\n")
+    assert cli.main(["grade", str(p)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["a,10,0", "b,50,2", "c,95,4"]
+    p.write_text("place,score\na,10\nb,\n")
+    assert cli.main(["grade", str(p)]) == 2
+    assert "scores[1] = nan" in capsys.readouterr().err
+
+
+def test_stubs_are_shipped_and_type_check(tmp_path):
+    pkg = os.path.dirname(ck.__file__)
+    assert os.path.exists(os.path.join(pkg, "py.typed"))
+    assert os.path.exists(os.path.join(pkg, "_core.pyi"))
+    mypy = pytest.importorskip("mypy.api")
+    prog = tmp_path / "use.py"
+    prog.write_text(
+        "import numpy as np\n"
+        "import crisiskit as ck\n"
+        "b = ck.AlertBoard(ck.GradingPolicy(thresholds=(10, 20, 30, 40)))\n"
+        "s: ck.UpdateSummary = b.update(['a'], np.array([1.0]), 0)\n"
+        "lv: ck.AlertLevel = b.level('a')\n"
+        "x: np.ndarray = ck.grade(np.zeros(3))\n"
+        "msgs: list[ck.CapAlert] = b.cap_messages(offset='+08:00')\n"
+        "xml: str = ck.to_cap(msgs[0]) if msgs else ''\n"
+    )
+    bad = tmp_path / "bad.py"
+    bad.write_text("import crisiskit as ck\nn: str = ck.AlertBoard().num_transitions\n")
+    out, err, code = mypy.run([str(prog), "--no-incremental", "--cache-dir", str(tmp_path / ".mypy")])
+    assert code == 0, out + err
+    out, err, code = mypy.run([str(bad), "--no-incremental", "--cache-dir", str(tmp_path / ".mypy")])
+    assert code == 1 and "incompatible types" in out.lower(), out
+
+
+def test_stubs_match_the_runtime_module():
+    stubtest = pytest.importorskip("mypy.stubtest")
+    # --ignore-missing-stub would hide drift; only pybind11's own dunders are allowed.
+    allow = os.path.join(os.path.dirname(__file__), "stubtest_allowlist.txt")
+    code = stubtest.test_stubs(stubtest.parse_options(["crisiskit._core", "--allowlist", allow]))
+    assert code == 0
