@@ -83,3 +83,10 @@ def test_stubs_match_the_runtime_module():
     allow = os.path.join(os.path.dirname(__file__), "stubtest_allowlist.txt")
     code = stubtest.test_stubs(stubtest.parse_options(["crisiskit._core", "--allowlist", allow]))
     assert code == 0
+
+
+def test_python_example_runs():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "grading.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "<msgType>Alert</msgType>" in r.stdout and "EMERGENCY" in r.stdout
