@@ -709,21 +709,21 @@ list[CapAlert])doc")
       .def(py::pickle(
           [](const PyBoard& self) {
             BusyGuard busy(self.busy, "AlertBoard");
-            return py::make_tuple(py::bytes(self.board.serialize()));
+            return py::make_tuple(py::bytes(self.board.to_bytes()));
           },
           [](const py::tuple& t) {
             const std::string bytes = t[0].cast<std::string>();
-            return std::make_unique<PyBoard>(AlertBoard::deserialize(bytes));
+            return std::make_unique<PyBoard>(AlertBoard::from_bytes(bytes));
           }))
       .def(
           "to_bytes",
           [](const PyBoard& self) {
             BusyGuard busy(self.busy, "AlertBoard");
-            return py::bytes(self.board.serialize());
+            return py::bytes(self.board.to_bytes());
           },
-          "The whole board as bytes (the same format C++'s AlertBoard::serialize writes).")
+          "The whole board as bytes (the same format C++'s AlertBoard::to_bytes writes).")
       .def_static(
-          "from_bytes", [](const py::bytes& b) { return std::make_unique<PyBoard>(AlertBoard::deserialize(std::string(b))); },
+          "from_bytes", [](const py::bytes& b) { return std::make_unique<PyBoard>(AlertBoard::from_bytes(std::string(b))); },
           py::arg("data"), "Rebuild a board from to_bytes(); ValueError naming the byte offset if corrupted.");
 }
 

@@ -19,7 +19,7 @@
 ///   field, index and value, leaving the board exactly as it was.
 /// - Time never goes backwards per subject; different subjects may be
 ///   updated at different times.
-/// - `serialize()` / `deserialize()` round-trip the whole board exactly
+/// - `to_bytes()` / `from_bytes()` round-trip the whole board exactly
 ///   (Python pickling uses them).
 ///
 /// Thread-safety: const members may run concurrently with each other; any
@@ -287,8 +287,8 @@ class AlertBoard {
 
   // ---- persistence ---------------------------------------------------------
 
-  /// The whole board as bytes (little-endian, versioned; see `deserialize`).
-  std::string serialize() const {
+  /// The whole board as bytes (little-endian, versioned; see `from_bytes`).
+  std::string to_bytes() const {
     detail::BinaryWriter w;
     w.raw(magic);
     w.pod<std::uint32_t>(format_version);
@@ -346,10 +346,10 @@ class AlertBoard {
     return std::move(w.buffer());
   }
 
-  /// Rebuild a board from `serialize()`'s bytes.
+  /// Rebuild a board from `to_bytes()`'s bytes.
   /// \throws InvalidInput (field "state", index = byte offset) on truncated,
   ///         corrupted or foreign data; never reads out of bounds.
-  static AlertBoard deserialize(std::string_view bytes) {
+  static AlertBoard from_bytes(std::string_view bytes) {
     detail::BinaryReader r(bytes, "state");
     r.expect(magic);
     const auto version = r.pod<std::uint32_t>();
@@ -440,7 +440,7 @@ class AlertBoard {
     return b;
   }
 
-  friend bool operator==(const AlertBoard& a, const AlertBoard& b) { return a.serialize() == b.serialize(); }
+  friend bool operator==(const AlertBoard& a, const AlertBoard& b) { return a.to_bytes() == b.to_bytes(); }
   friend bool operator!=(const AlertBoard& a, const AlertBoard& b) { return !(a == b); }
 
  private:

@@ -127,7 +127,7 @@ TEST_CASE("the board agrees with a naive reference on random score walks") {
 TEST_CASE("bad updates are rejected and change nothing") {
   AlertBoard b;
   b.update(ids_of({"a", "b"}), std::vector<double>{50, 10}, T0 + 100);
-  const std::string before = b.serialize();
+  const std::string before = b.to_bytes();
   CHECK_THROWS_WITH_AS(b.update(ids_of({"a", "c"}), std::vector<double>{10, std::nan("")}, T0 + 200),
                        doctest::Contains("scores[1] = nan"), InvalidInput);
   CHECK_THROWS_WITH_AS(b.update(ids_of({"c", "b"}), std::vector<double>{1, 2}, T0 + 50),
@@ -139,7 +139,7 @@ TEST_CASE("bad updates are rejected and change nothing") {
   CHECK_THROWS_AS(b.update(ids_of({"c"}), std::vector<double>{1, 2}, T0 + 200), InvalidInput);
   std::vector<Index> bad_idx{0, 7};
   CHECK_THROWS_AS(b.update_indices(bad_idx, std::vector<double>{1, 2}, T0 + 200), InvalidInput);
-  CHECK(b.serialize() == before);
+  CHECK(b.to_bytes() == before);
   CHECK(b.num_subjects() == 2);
   // same time again is allowed (a re-observation)
   CHECK_NOTHROW(b.update(ids_of({"a"}), std::vector<double>{55}, T0 + 100));
@@ -200,25 +200,25 @@ TEST_CASE("update_indices is the same as update by id") {
   CHECK(a == b);
 }
 
-TEST_CASE("serialize round-trips exactly and refuses corrupted snapshots") {
+TEST_CASE("to_bytes round-trips exactly and refuses corrupted snapshots") {
   AlertBoard b;
   std::vector<std::string> ids{"a", "b", "c"};
   for (int h = 0; h < 20; ++h) b.update(ids, std::vector<double>{h * 5.0, 100.0 - h * 5, 50}, T0 + hours(h));
   b.acknowledge(0, T0 + hours(20), "张三");
-  const std::string bytes = b.serialize();
-  const AlertBoard c = AlertBoard::deserialize(bytes);
-  CHECK(c.serialize() == bytes);
+  const std::string bytes = b.to_bytes();
+  const AlertBoard c = AlertBoard::from_bytes(bytes);
+  CHECK(c.to_bytes() == bytes);
   CHECK(c.history("b").size() == b.history("b").size());
   CHECK(c.obligations()[0].acknowledged_by == "张三");
   for (std::size_t cut = 0; cut < bytes.size(); cut += 7)
-    CHECK_THROWS_AS(AlertBoard::deserialize(std::string_view(bytes).substr(0, cut)), InvalidInput);
-  CHECK_THROWS_AS(AlertBoard::deserialize(bytes + "x"), InvalidInput);
+    CHECK_THROWS_AS(AlertBoard::from_bytes(std::string_view(bytes).substr(0, cut)), InvalidInput);
+  CHECK_THROWS_AS(AlertBoard::from_bytes(bytes + "x"), InvalidInput);
   std::mt19937 rng(1);
   for (int k = 0; k < 2000; ++k) {  // flipped bytes: either a clean error or a valid board, never UB
     std::string m = bytes;
     m[rng() % m.size()] ^= static_cast<char>(1 + rng() % 255);
     try {
-      (void)AlertBoard::deserialize(m);
+      (void)AlertBoard::from_bytes(m);
     } catch (const InvalidInput&) {
     }
   }

@@ -819,8 +819,9 @@ TEST_CASE("cap: from_cap skips CAP elements and extensions it does not model") {
 }
 
 TEST_CASE("cap: from_cap trims code values, times and numbers but keeps free text exactly") {
-  const std::string xml = minimal_with("  <note>  spaced\n note  </note>\n  <references>\n a,b,c \t d,e,f\n </references>\n",
-                                       R"(    <responseType>  Monitor
+  const std::string xml = minimal_with(
+      "  <note>  spaced\n note  </note>\n  <references>\n a,b,c \t d,e,f\n </references>\n",
+      R"(    <responseType>  Monitor
     </responseType>
     <effective>
       2026-07-20T08:30:00+08:00 </effective>
@@ -861,8 +862,9 @@ TEST_CASE("cap: from_cap takes offset_minutes from <sent>, and reads Z and fract
 TEST_CASE("cap: from_cap handles line ends, character references and other encodings") {
   std::string xml = minimal_with("  <note>a\r\nb\rc&#13;d&#x4E2D;&lt;</note>\n");
   CHECK(from_cap(xml).note == "a\nb\nc\rd中<");
+  const std::string utf8_decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
   const std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" +
-                             minimal_with("  <note>caf\xe9</note>\n").substr(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>").size());
+                             minimal_with("  <note>caf\xe9</note>\n").substr(utf8_decl.size());
   CHECK(from_cap(latin1).note == "caf\xc3\xa9");
   // UTF-8 with a byte order mark.
   CHECK(from_cap("\xef\xbb\xbf" + minimal_with("")).identifier == "ID-1");
