@@ -78,7 +78,12 @@ template <class T>
 std::string render(const T& v) {
   if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     std::string_view s(v);
-    if (s.size() > 80) return fmt::format("'{}…' ({} bytes)", s.substr(0, 80), s.size());
+    if (s.size() > 80) {
+      // Cut on a UTF-8 character boundary so the message stays valid text.
+      std::size_t cut = 80;
+      while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+      return fmt::format("'{}…' ({} bytes)", s.substr(0, cut), s.size());
+    }
     return fmt::format("'{}'", s);
   } else if constexpr (std::is_enum_v<T>) {
     return fmt::format("{}", static_cast<long long>(v));

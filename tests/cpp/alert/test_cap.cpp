@@ -1077,7 +1077,7 @@ TEST_CASE("cap: from_cap error messages are valid UTF-8 even for garbage input")
 }
 
 #ifdef CRISISKIT_FUZZ_CORPUS
-TEST_CASE("cap: the seed corpus parses as its file names say") {
+TEST_CASE("cap: the fuzz corpus parses as its file names say and round-trips") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(CRISISKIT_FUZZ_CORPUS) / "cap";
   REQUIRE(fs::is_directory(dir));
@@ -1087,8 +1087,10 @@ TEST_CASE("cap: the seed corpus parses as its file names say") {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    const std::string msg = invalid_message([&] { (void)from_cap(ss.str()); });
+    CapAlert a;
+    const std::string msg = invalid_message([&] { a = from_cap(ss.str()); });
     INFO(name << ": " << msg);
+    if (msg == "<no InvalidInput thrown>") CHECK(from_cap(to_cap(a)) == a);
     if (name.rfind("valid_", 0) == 0) {
       CHECK(msg == "<no InvalidInput thrown>");
       ++valid;

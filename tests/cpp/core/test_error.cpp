@@ -34,6 +34,19 @@ TEST_CASE("long values are shortened in messages") {
   }
 }
 
+TEST_CASE("shortened values stay valid UTF-8") {
+  std::string zh;
+  for (int i = 0; i < 40; ++i) zh += "社区";  // 3-byte characters: byte 80 falls inside one
+  try {
+    throw_invalid("id", 0, zh, "too long");
+  } catch (const InvalidInput& e) {
+    const std::string v = e.value();
+    const std::size_t body = v.find("…");
+    REQUIRE(body != std::string::npos);
+    CHECK((body - 1) % 3 == 0);  // after the opening quote, whole characters only
+  }
+}
+
 TEST_CASE("CRISISKIT_CHECK throws only when false") {
   CHECK_NOTHROW(CRISISKIT_CHECK(1 + 1 == 2, "x", 0, 2, "ok"));
   CHECK_THROWS_AS(CRISISKIT_CHECK(1 + 1 == 3, "x", 0, 2, "bad"), InvalidInput);
