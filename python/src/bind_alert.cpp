@@ -647,9 +647,13 @@ ValueError
             return std::vector<std::string>(self.board.subjects().ids().begin(), self.board.subjects().ids().end());
           },
           "Subject ids in dense-index order.")
-      .def_property_readonly("num_transitions", [](const PyBoard& self) { return self.board.transitions().size(); })
-      .def_property_readonly("policy", [](const PyBoard& self) { return self.board.policy(); })
-      .def_property_readonly("plan", [](const PyBoard& self) { return self.board.plan(); })
+      .def_property_readonly("num_transitions",
+                             [](const PyBoard& self) {
+                               BusyGuard busy(self.busy, "AlertBoard");
+                               return self.board.transitions().size();
+                             })
+      .def_property_readonly("policy", [](const PyBoard& self) { return self.board.policy(); })  // immutable
+      .def_property_readonly("plan", [](const PyBoard& self) { return self.board.plan(); })      // immutable
       .def_property_readonly("escalates_overdue", [](const PyBoard& self) { return self.board.options().escalate_overdue; })
       .def(
           "cap_messages",
@@ -688,14 +692,24 @@ since : time, optional
 Returns
 -------
 list[CapAlert])doc")
-      .def("__len__", [](const PyBoard& self) { return self.board.num_subjects(); })
+      .def("__len__",
+           [](const PyBoard& self) {
+             BusyGuard busy(self.busy, "AlertBoard");
+             return self.board.num_subjects();
+           })
       .def("__contains__",
            [](const PyBoard& self, py::handle id) {
+             BusyGuard busy(self.busy, "AlertBoard");
              return py::isinstance<py::str>(id) && self.board.subjects().contains(id.cast<std::string>());
            })
-      .def("__repr__", [](const PyBoard& self) { return board_repr(self.board); })
+      .def("__repr__",
+           [](const PyBoard& self) {
+             BusyGuard busy(self.busy, "AlertBoard");
+             return board_repr(self.board);
+           })
       .def("_repr_html_",
            [](const PyBoard& self) {
+             BusyGuard busy(self.busy, "AlertBoard");
              std::array<std::size_t, 5> count{};
              for (auto l : self.board.levels()) ++count[static_cast<std::size_t>(l)];
              std::string rows;
