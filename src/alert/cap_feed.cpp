@@ -1,5 +1,7 @@
 #include "crisiskit/alert/cap_feed.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace crisiskit {
@@ -72,8 +74,15 @@ CapAlert cap_message(const AlertBoard& board, std::size_t transition, const CapF
     const char* verb = t.to > t.from ? "raised to" : "lowered to";
     info.headline = fmt::format("{}: {} {}", area.area_desc, verb, level_words(t.to));
     std::string instr;
-    for (const Obligation& ob : board.obligations()) {
-      if (ob.transition != static_cast<std::int64_t>(transition)) continue;
+    // Obligations are appended with the transition that opens them, so they
+    // are sorted by transition: find this one's run instead of scanning all
+    // (cap_messages over a whole board would otherwise be quadratic).
+    const auto& obs = board.obligations();
+    const auto ti = static_cast<std::int64_t>(transition);
+    auto it = std::lower_bound(obs.begin(), obs.end(), ti,
+                               [](const Obligation& o, std::int64_t v) { return o.transition < v; });
+    for (; it != obs.end() && it->transition == ti; ++it) {
+      const Obligation& ob = *it;
       const ObligationSpec& sp = board.spec(ob);
       if (!instr.empty()) instr += "\n";
       instr += fmt::format("{} {} — due {}{}", sp.name_zh, sp.name, format_time(ob.due, o.offset_minutes),

@@ -544,9 +544,9 @@ class AlertBoard {
   void apply(Index s, double x, Timestamp t, UpdateSummary& sum) {
     const auto u = static_cast<std::size_t>(s);
     Timestamp* below = &below_[4 * u];
-    const auto& rel = policy_.thresholds();
+    const auto& rel = policy_.release_points();
     for (int k = 0; k < 4; ++k) {
-      if (x < rel[k] - policy_.margins()[k]) {
+      if (x < rel[k]) {
         if (below[k] == no_time) below[k] = t;
       } else {
         below[k] = no_time;

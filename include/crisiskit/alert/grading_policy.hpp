@@ -74,6 +74,8 @@ class GradingPolicy {
   double release_below(AlertLevel level) const { return release_[slot(level)]; }
 
   const Thresholds& thresholds() const noexcept { return t_; }
+  /// `threshold − margin` per level, index 0 = GENERAL … 3 = EMERGENCY.
+  const std::array<double, 4>& release_points() const noexcept { return release_; }
   const Margins& margins() const noexcept { return m_; }
   const Dwells& dwells() const noexcept { return d_; }
 
