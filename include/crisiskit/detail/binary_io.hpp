@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "crisiskit/core/error.hpp"
 
@@ -32,6 +33,13 @@ class BinaryWriter {
     out_.append(s.data(), s.size());
   }
   void raw(std::string_view s) { out_.append(s.data(), s.size()); }
+  /// A length-prefixed array of arithmetic values, written as raw bytes.
+  template <class T, class A>
+  void array(const std::vector<T, A>& v) {
+    static_assert(std::is_arithmetic_v<T>);
+    pod<std::uint64_t>(v.size());
+    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
   std::string& buffer() noexcept { return out_; }
 
  private:
@@ -57,6 +65,15 @@ class BinaryReader {
     std::string s(in_.substr(pos_, n));
     pos_ += n;
     return s;
+  }
+  template <class T>
+  std::vector<T> array() {
+    static_assert(std::is_arithmetic_v<T>);
+    const auto n = count(sizeof(T));
+    std::vector<T> v(n);
+    if (n) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+    return v;
   }
   void expect(std::string_view magic) {
     need(magic.size());
