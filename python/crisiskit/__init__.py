@@ -2,7 +2,12 @@
 
     import crisiskit as ck
 
-Four-level alert grading (this release): ``ck.AlertLevel``, ``ck.GradingPolicy``,
+Risk map (风险图谱): ``ck.RiskMap`` — places, links and multi-source
+signals → explainable 0–100 scores, latent causes (潜在诱因) and 72-hour
+incident forecasts from a Hawkes model (``ck.HawkesModel``, ``ck.RiskConfig``,
+``ck.SourceKind``).
+
+Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 ``ck.ResponsePlan``, ``ck.grade`` (stateless, vectorised), ``ck.AlertBoard``
 (stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
 (``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
@@ -31,11 +36,14 @@ from ._core import (
     CapValue,
     Error,
     GradingPolicy,
+    HawkesModel,
     IdMap,
     InvalidInput,
     ObligationSpec,
     ObligationStatus,
     ResponsePlan,
+    RiskConfig,
+    SourceKind,
     StateError,
     SubjectState,
     TransitionReason,
@@ -44,9 +52,12 @@ from ._core import (
     alert_level,
     cap_codes,
     cap_reference,
+    default_place_factors,
+    default_source_kinds,
     format_time,
     from_cap,
     grade,
+    haversine_m,
     name_zh,
     national_grade,
     national_grade_roman,
@@ -56,6 +67,7 @@ from ._core import (
     validate_cap,
     warning_color,
 )
+from .risk import Explanation, RiskMap
 from ._time import from_seconds, to_duration, to_seconds, to_seconds_array
 
 __version__ = "0.1.0"
@@ -70,12 +82,17 @@ __all__ = [
     "CapPoint",
     "CapValue",
     "Error",
+    "Explanation",
     "GradingPolicy",
+    "HawkesModel",
     "IdMap",
     "InvalidInput",
     "ObligationSpec",
     "ObligationStatus",
     "ResponsePlan",
+    "RiskConfig",
+    "RiskMap",
+    "SourceKind",
     "StateError",
     "SubjectState",
     "TransitionReason",
@@ -84,10 +101,13 @@ __all__ = [
     "alert_level",
     "cap_codes",
     "cap_reference",
+    "default_place_factors",
+    "default_source_kinds",
     "format_time",
     "from_cap",
     "from_seconds",
     "grade",
+    "haversine_m",
     "name_zh",
     "national_grade",
     "national_grade_roman",

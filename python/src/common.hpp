@@ -189,5 +189,6 @@ class BusyGuard {
 void bind_core(py::module_& m);
 void bind_alert(py::module_& m);
 void bind_cap(py::module_& m);
+void bind_risk(py::module_& m);
 
 }  // namespace crisiskit::python

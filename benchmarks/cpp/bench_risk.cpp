@@ -1,0 +1,172 @@
+// C++-side timings of the risk map at city scale, without Python in the way:
+// the propagation step (CsrMatrix::multiply) with 1 and 2 threads, scores,
+// fit, forecast, explain, latent causes, and memory. Prints figures; asserts
+// nothing about time. The synthetic city is built the same way as in
+// benchmarks/python/bench_risk.py (same sizes and distributions, its own RNG).
+//   build/default/benchmarks/bench_risk [places] [links_per_place] [signals] [reps]
+#include <crisiskit/risk/risk_map.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+template <class F>
+double best_seconds(int reps, F&& f) {
+  double best = 1e300;
+  for (int r = 0; r < reps; ++r) {
+    const auto a = std::chrono::steady_clock::now();
+    f();
+    const auto b = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double>(b - a).count());
+  }
+  return best;
+}
+
+// Interleaves the low 16 bits of x and y (Z-order / Morton code).
+std::uint32_t morton(std::uint32_t x, std::uint32_t y) {
+  auto spread = [](std::uint32_t v) {
+    v &= 0xFFFF;
+    v = (v | (v << 8)) & 0x00FF00FF;
+    v = (v | (v << 4)) & 0x0F0F0F0F;
+    v = (v | (v << 2)) & 0x33333333;
+    v = (v | (v << 1)) & 0x55555555;
+    return v;
+  };
+  return spread(x) | (spread(y) << 1);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace crisiskit;
+  using namespace crisiskit::risk;
+  const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
+  const std::size_t per = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 4;
+  const std::size_t S = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 10'000'000;
+  const int reps = argc > 4 ? std::atoi(argv[4]) : 3;
+  if (n < 32 || per < 1 || per > 16) {
+    std::fprintf(stderr, "need places >= 32 and 1 <= links_per_place <= 16\n");
+    return 2;
+  }
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> U(0, 1);
+  const Timestamp T0 = 1'780'000'000, at = T0 + days(30);
+
+  // Places: uniform in a ~50 km box around 121.45 E, 31.2 N.
+  std::vector<std::string> ids(n);
+  std::vector<double> lon(n), lat(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    char b[32];
+    std::snprintf(b, sizeof b, "c%07zu", i);
+    ids[i] = b;
+    lon[i] = 121.19 + 0.52 * U(rng);
+    lat[i] = 30.98 + 0.45 * U(rng);
+  }
+  std::vector<std::string_view> idv(ids.begin(), ids.end());
+  PlaceColumns cols;
+  cols.id = idv;
+  cols.lon = lon;
+  cols.lat = lat;
+  RiskMap* holder = nullptr;
+  const double t_places = best_seconds(1, [&] { holder = new RiskMap(cols); });
+  RiskMap& rm = *holder;
+  std::printf("RiskMap(%zu places): %.3f s\n", n, t_places);
+
+  // Links: sort places along a Z-order curve; place at position p receives
+  // `per` links from places at distinct random offsets in ±1..±8 along the curve.
+  std::vector<std::uint32_t> code(n);
+  for (std::size_t i = 0; i < n; ++i)
+    code[i] = morton(static_cast<std::uint32_t>((lon[i] - 121.19) / 0.52 * 65535),
+                     static_cast<std::uint32_t>((lat[i] - 30.98) / 0.45 * 65535));
+  std::vector<Index> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](Index a, Index b) { return code[a] < code[b]; });
+  std::vector<Index> src, dst;
+  std::vector<double> wt;
+  src.reserve(n * per), dst.reserve(n * per), wt.reserve(n * per);
+  std::array<int, 16> offs{-8, -7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8};
+  for (std::size_t p = 0; p < n; ++p) {
+    for (std::size_t q = 0; q < per; ++q) std::swap(offs[q], offs[q + rng() % (16 - q)]);  // partial shuffle
+    for (std::size_t q = 0; q < per; ++q) {
+      const auto s = static_cast<std::size_t>((static_cast<std::int64_t>(p) + offs[q] + static_cast<std::int64_t>(n)) %
+                                              static_cast<std::int64_t>(n));
+      src.push_back(order[s]);
+      dst.push_back(order[p]);
+      wt.push_back(0.5 + U(rng));
+    }
+  }
+  const double t_links = best_seconds(1, [&] { rm.add_links(src, dst, wt, "adjacency", true); });
+  std::printf("add_links(%zu directed): %.3f s -> %zu arcs\n", src.size(), t_links, rm.num_links());
+
+  // Signals: uniform places, times over 30 days, 8 kinds, intensity Exp(1), confidence U(0.5, 1).
+  std::vector<Index> sp(S);
+  std::vector<Timestamp> st(S);
+  std::vector<std::uint16_t> sk(S);
+  std::vector<double> si(S), sc(S);
+  std::exponential_distribution<double> E(1.0);
+  for (std::size_t s = 0; s < S; ++s) {
+    sp[s] = static_cast<Index>(rng() % n);
+    st[s] = T0 + static_cast<Timestamp>(rng() % static_cast<std::uint64_t>(days(30)));
+    sk[s] = static_cast<std::uint16_t>(rng() % 8);
+    si[s] = E(rng);
+    sc[s] = 0.5 + 0.5 * U(rng);
+  }
+  double t_sig = best_seconds(1, [&] { rm.add_signals(sp, st, sk, si, sc); });
+  for (int r = 1; r < reps; ++r) {  // more repetitions into fresh maps (add_signals appends)
+    RiskMap fresh(cols);
+    t_sig = std::min(t_sig, best_seconds(1, [&] { fresh.add_signals(sp, st, sk, si, sc); }));
+  }
+  std::printf("add_signals(%zu, indices): %.3f s = %.1f M signals/s\n", S, t_sig, S / t_sig / 1e6);
+
+  // One propagation step y = alpha P x on a copy of P (to set its threads).
+  CsrMatrix P = rm.propagation_matrix();
+  std::vector<double> x(n), y(n), b(n, 0.0);
+  for (auto& v : x) v = U(rng);
+  const double alpha = rm.config().alpha;
+  const int step_reps = std::max(10, 5 * reps);
+  for (unsigned th : {1u, 2u}) {
+    P.threads = th;
+    const double t = best_seconds(step_reps, [&] { P.multiply(x.data(), y.data(), alpha); });
+    const double tt = best_seconds(step_reps, [&] { P.multiply(x.data(), y.data(), alpha, b.data(), 1e-6, nullptr); });
+    std::printf("propagation step (%zu x %zu, %zu nnz), %u thread%s: %.2f ms plain, %.2f ms with change tracking "
+                "(%.0f M nnz/s)\n",
+                n, n, P.nnz(), th, th > 1 ? "s" : "", t * 1e3, tt * 1e3, P.nnz() / t / 1e6);
+  }
+
+  ScoreDetail d;
+  const double t_scores = best_seconds(reps, [&] { d = rm.score_detail(at); });
+  std::printf("scores(at): %.3f s (%d fixed-point iterations)\n", t_scores, d.iterations);
+  const std::size_t top =
+      static_cast<std::size_t>(std::max_element(d.score.begin(), d.score.end()) - d.score.begin());
+
+  RiskFitOptions fo;
+  fo.max_iterations = 5;
+  int iters = 0;
+  const double t_fit = best_seconds(1, [&] { iters = rm.fit(fo).iterations; });
+  std::printf("fit(max_iterations=5) on %lld incidents: %.3f s, %d iterations = %.3f s/iteration\n",
+              static_cast<long long>(rm.model()->events), t_fit, iters, t_fit / std::max(iters, 1));
+  RiskForecast f;
+  const double t_fc = best_seconds(reps, [&] { f = rm.forecast(at, hours(72)); });
+  std::printf("forecast(at, 72 h): %.3f s (sum expected %.0f)\n", t_fc, std::accumulate(f.expected.begin(), f.expected.end(), 0.0));
+
+  Explanation ex;
+  const double t_ex = best_seconds(reps, [&] { ex = rm.explain(static_cast<Index>(top), at); });
+  std::printf("explain(top place): %.3f s (score %.1f, %zu place rows)\n", t_ex, ex.score, ex.by_place.size());
+  std::vector<LatentCause> lc;
+  const double t_lc = best_seconds(reps, [&] { lc = rm.latent_causes(at); });
+  std::printf("latent_causes(at): %.3f s (%zu places)\n", t_lc, lc.size());
+
+  const RiskMemory m = rm.memory();
+  std::printf("memory(): places %.1f B/place, links %.1f B/arc, signals %.1f B/signal\n",
+              static_cast<double>(m.places) / n, static_cast<double>(m.links) / std::max<std::size_t>(1, rm.num_links()),
+              static_cast<double>(m.signals) / std::max<std::size_t>(1, rm.num_signals()));
+  delete holder;
+  return 0;
+}
