@@ -14,7 +14,12 @@ Protocol (fixed before looking at the results; see benchmarks/README.md,
 * Cleaning. Rows with lat/lng outside the county box lat 39.9–40.6,
   lng −75.8 … −74.9 are dropped (counted). timeStamp is localised to
   America/New_York with ``ambiguous='NaT', nonexistent='shift_forward'``,
-  NaT rows dropped (counted), then converted to UTC seconds. The model's
+  NaT rows dropped (counted), then converted to UTC seconds. The
+  timestamps are minute resolution; their seconds field only numbers calls
+  logged in the same minute (0, 1, 2, …: 89 % are 0 or 1), so it is
+  floored away: calls in the same minute are simultaneous, and the fit
+  cannot read one incident's several calls (EMS + Fire + Traffic) as
+  parent and offspring seconds apart. The model's
   hour of week uses a fixed UTC offset of −300 min (EST): daylight saving
   time is ignored by the model, so from 2016-03-13 its hour-of-week profile
   is read one hour off. The baselines use true local (wall-clock) hours.
@@ -113,7 +118,9 @@ def load_calls(path: Path) -> tuple[pd.DataFrame, dict]:
     inside = raw.lat.between(BOX["lat_min"], BOX["lat_max"]) & raw.lng.between(BOX["lng_min"], BOX["lng_max"])
     info["dropped_outside_county"] = int((~inside).sum())
     df = raw[inside].copy()
-    local = pd.to_datetime(df.timeStamp).dt.tz_localize(TZ, ambiguous="NaT", nonexistent="shift_forward")
+    # The data is minute resolution: the seconds (0, 1, 2, … within a minute) only order calls
+    # logged in the same minute, so they are floored away.
+    local = pd.to_datetime(df.timeStamp).dt.floor("min").dt.tz_localize(TZ, ambiguous="NaT", nonexistent="shift_forward")
     info["dropped_nat_time"] = int(local.isna().sum())
     df["local"] = local
     df = df[local.notna()].copy()

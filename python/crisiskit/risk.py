@@ -47,7 +47,7 @@ class Explanation:
     """Exact decomposition of one place's score at one time.
 
     ``by_kind.points.sum()`` and ``by_place.points.sum()`` both equal
-    ``score`` (to rounding); a ``by_place`` row with ``place`` None
+    ``score`` (to rounding); a ``by_place`` row with a missing ``place`` (NA)
     aggregates the remaining ``places`` places.
     """
 

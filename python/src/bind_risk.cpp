@@ -101,6 +101,10 @@ std::vector<std::uint16_t> kind_column(const RiskMap& m, py::handle v, std::size
 }
 
 std::vector<Timestamp> time_column(py::handle v, std::size_t n, const char* field) {
+  const bool scalar = py::isinstance<py::str>(v) || py::isinstance<py::bytes>(v) ||
+                      (py::isinstance<py::array>(v) ? py::reinterpret_borrow<py::array>(v).ndim() == 0
+                                                    : !py::isinstance<py::sequence>(v));
+  if (scalar) return std::vector<Timestamp>(n, time_arg(v, field));
   py::array a = time_module().attr("to_seconds_array")(v, field);
   auto t = array_1d<std::int64_t>(a, field);
   if (t.shape(0) == 1 && n != 1) return std::vector<Timestamp>(n, t.data()[0]);
@@ -552,7 +556,7 @@ void bind_risk(py::module_& m) {
            "Scores up the administrative tree: a place with children gets the max / mean / population-weighted "
            "mean of the leaf scores below it; leaves keep their own score.")
       .def("fit", [](PyRiskMap& self, std::vector<std::string> kinds, py::handle start, py::handle end,
-                     py::handle timescales_hours, bool seasonal, bool neighbours, bool fit_decays, py::handle utc_offset,
+                     py::handle timescales_hours, py::handle seasonal, bool neighbours, bool fit_decays, py::handle utc_offset,
                      int max_iterations, double tolerance, double mu_prior_hours) {
              BusyGuard g(self.busy, "RiskMap");
              RiskFitOptions o;
@@ -560,7 +564,15 @@ void bind_risk(py::module_& m) {
              if (!start.is_none()) o.start = time_arg(start, "start");
              if (!end.is_none()) o.end = time_arg(end, "end");
              o.timescales = timescales_arg(timescales_hours);
-             o.seasonal = seasonal;
+             if (py::isinstance<py::bool_>(seasonal)) {
+               o.seasonal = seasonal.cast<bool>() ? Seasonal::DAY_WEEK : Seasonal::NONE;
+             } else {
+               const auto sv = py::str(seasonal).cast<std::string>();
+               if (sv == "day_week") o.seasonal = Seasonal::DAY_WEEK;
+               else if (sv == "hour_of_week") o.seasonal = Seasonal::HOUR_OF_WEEK;
+               else if (sv == "none") o.seasonal = Seasonal::NONE;
+               else throw_repr("seasonal", InvalidInput::no_index, seasonal, "expected 'day_week', 'hour_of_week', 'none' or a bool");
+             }
              o.neighbours = neighbours;
              o.fit_decays = fit_decays;
              o.utc_offset_minutes = offset_arg(utc_offset, "utc_offset");
@@ -579,11 +591,12 @@ void bind_risk(py::module_& m) {
            },
            py::arg("kinds") = std::vector<std::string>{"incident"}, py::kw_only(), py::arg("start") = py::none(),
            py::arg("end") = py::none(), py::arg("timescales_hours") = py::make_tuple(2.0, 72.0),
-           py::arg("seasonal") = true, py::arg("neighbours") = true, py::arg("fit_decays") = true,
+           py::arg("seasonal") = "day_week", py::arg("neighbours") = true, py::arg("fit_decays") = true,
            py::arg("utc_offset") = 0, py::arg("max_iterations") = 200, py::arg("tolerance") = 1e-7,
            py::arg("mu_prior_hours") = 24.0,
            "Fit the Hawkes forecast model by EM to the signals of `kinds` (each one incident) in [start, end) "
-           "(default: all of them). timescales_hours: initial kernel time scales, one kernel each. utc_offset: "
+           "(default: all of them). seasonal: 'day_week' (hour-of-day × day-of-week, default), 'hour_of_week' "
+           "(168 free bins) or 'none'. timescales_hours: initial kernel time scales, one kernel each. utc_offset: "
            "local time for the hour-of-week profile ('-05:00' or minutes). GIL released; Ctrl-C interrupts "
            "between iterations. Returns the HawkesModel, also kept as .model.")
       .def_property("model",

@@ -158,10 +158,18 @@ struct HawkesModel {
   friend bool operator==(const HawkesModel& a, const HawkesModel& b) { return a.to_bytes() == b.to_bytes(); }
 };
 
+/// Shape of the fitted hour-of-week profile s(h).
+enum class Seasonal : int {
+  NONE = 0,          ///< s ≡ 1
+  DAY_WEEK = 1,      ///< s = hour-of-day factor × day-of-week factor (24 + 7 parameters): the default;
+                     ///< 168 free bins overfit noise and absorb slow self-excitation on months of data
+  HOUR_OF_WEEK = 2,  ///< 168 free bins (for years of data)
+};
+
 struct HawkesFitOptions {
   /// Initial kernel time scales (1/β) in seconds; their count is the number of kernels.
   std::vector<double> timescales = {3600.0 * 2, 86400.0 * 3};
-  bool seasonal = true;      ///< fit the hour-of-week profile (else s ≡ 1)
+  Seasonal seasonal = Seasonal::DAY_WEEK;
   bool neighbours = true;    ///< fit α_nb (else 0: places excite only themselves)
   bool fit_decays = true;    ///< update β by EM (else keep the initial time scales)
   int utc_offset_minutes = 0;
@@ -360,14 +368,31 @@ inline HawkesModel fit_hawkes(std::int32_t num_places, const CsrMatrix& Q, const
     const double bg_total = std::accumulate(bg_place.begin(), bg_place.end(), 0.0);
     const double mean_mu = bg_total / (static_cast<double>(N) * S);
     for (std::size_t i = 0; i < N; ++i) model.mu[i] = (bg_place[i] + opt.mu_prior * mean_mu) / (S + opt.mu_prior);
-    if (opt.seasonal) {
+    if (opt.seasonal != Seasonal::NONE) {
+      // One pseudo-event per parameter pulls a sparse bin toward 1.
       const double mu_sum = std::accumulate(model.mu.begin(), model.mu.end(), 0.0);
-      for (int h = 0; h < hours_per_week; ++h)
-        if (D[h] > 0) model.seasonal[h] = (bg_how[h] + 1.0) / (D[h] * mu_sum + 1.0);  // one pseudo-event pulls toward 1
+      if (opt.seasonal == Seasonal::HOUR_OF_WEEK) {
+        for (int h = 0; h < hours_per_week; ++h)
+          if (D[h] > 0) model.seasonal[h] = (bg_how[h] + 1.0) / (D[h] * mu_sum + 1.0);
+      } else {
+        // s_h = d[hour of day] · w[day of week], by a few alternating updates.
+        std::array<double, 24> d{};
+        std::array<double, 7> wk{};
+        for (int h = 0; h < hours_per_week; ++h) d[h % 24] = 1.0, wk[h / 24] = 1.0;
+        for (int inner = 0; inner < 5; ++inner) {
+          std::array<double, 24> num{}, den{};
+          for (int h = 0; h < hours_per_week; ++h) num[h % 24] += bg_how[h], den[h % 24] += D[h] * wk[h / 24] * mu_sum;
+          for (int q = 0; q < 24; ++q) d[q] = (num[q] + 1.0) / (den[q] + 1.0);
+          std::array<double, 7> wn{}, wd{};
+          for (int h = 0; h < hours_per_week; ++h) wn[h / 24] += bg_how[h], wd[h / 24] += D[h] * d[h % 24] * mu_sum;
+          for (int q = 0; q < 7; ++q) wk[q] = (wn[q] + 1.0) / (wd[q] + 1.0);
+        }
+        for (int h = 0; h < hours_per_week; ++h) model.seasonal[h] = d[h % 24] * wk[h / 24];
+      }
       double Sn = 0;
       for (int h = 0; h < hours_per_week; ++h) Sn += model.seasonal[h] * D[h];
       const double c = T / Sn;
-      for (auto& s : model.seasonal) s *= c;
+      for (auto& v : model.seasonal) v *= c;
       for (auto& u : model.mu) u /= c;
     }
     for (int m = 0; m < M; ++m) {
