@@ -18,7 +18,7 @@ LevelLike: typing.TypeAlias = typing.Union["AlertLevel", int, str]
 OffsetLike: typing.TypeAlias = typing.Union[str, int]
 IdsLike: typing.TypeAlias = typing.Union[typing.Sequence[str], numpy.ndarray, typing.Any]
 ArrayLike: typing.TypeAlias = numpy.typing.ArrayLike
-__all__: list[str] = ['AlertBoard', 'AlertLevel', 'CapAlert', 'CapArea', 'CapCircle', 'CapInfo', 'CapPoint', 'CapValue', 'Error', 'GradingPolicy', 'IdMap', 'InvalidInput', 'ObligationSpec', 'ObligationStatus', 'ResponsePlan', 'StateError', 'SubjectState', 'TransitionReason', 'UpdateSummary', 'WarningColor', 'alert_level', 'cap_codes', 'cap_reference', 'format_time', 'from_cap', 'grade', 'name_zh', 'national_grade', 'national_grade_roman', 'parse_offset', 'parse_time', 'to_cap', 'validate_cap', 'warning_color']
+__all__: list[str] = ['AlertBoard', 'AlertLevel', 'CapAlert', 'CapArea', 'CapCircle', 'CapInfo', 'CapPoint', 'CapValue', 'Error', 'GradingPolicy', 'HawkesModel', 'IdMap', 'InvalidInput', 'ObligationSpec', 'ObligationStatus', 'ResponsePlan', 'RiskConfig', 'SourceKind', 'StateError', 'SubjectState', 'TransitionReason', 'UpdateSummary', 'WarningColor', 'alert_level', 'cap_codes', 'cap_reference', 'default_place_factors', 'default_source_kinds', 'format_time', 'from_cap', 'grade', 'haversine_m', 'name_zh', 'national_grade', 'national_grade_roman', 'parse_offset', 'parse_time', 'to_cap', 'validate_cap', 'warning_color']
 class InvalidInput(ValueError):
     pass
 class Error(RuntimeError):
@@ -588,7 +588,7 @@ class AlertBoard:
         """
     def to_bytes(self) -> bytes:
         """
-        The whole board as bytes (the same format C++'s AlertBoard::serialize writes).
+        The whole board as bytes (the same format C++'s AlertBoard::to_bytes writes).
         """
     def update(self, ids: IdsLike, scores: ArrayLike, time: TimeLike) -> UpdateSummary:
         """
@@ -640,6 +640,249 @@ class AlertBoard:
     @property
     def policy(self) -> GradingPolicy:
         ...
+class SourceKind:
+    """
+    A source of signals: weight, half-life and family (kinds of one family count once as evidence of a latent cause).
+    """
+    def __init__(self, name: str, weight: typing.SupportsFloat | typing.SupportsIndex = 1.0, half_life: typing.Any = 86400, family: str = '') -> None:
+        """
+        half_life: seconds (int), numpy timedelta64 or datetime.timedelta.
+        """
+    def __repr__(self) -> str:
+        ...
+    @property
+    def family(self) -> str:
+        ...
+    @property
+    def half_life(self) -> int:
+        """
+        seconds
+        """
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def weight(self) -> float:
+        ...
+class RiskConfig:
+    """
+    Parameters of a RiskMap. Keyword arguments: source_kinds (list of SourceKind), place_factors and link_type_factors (dict str → float), vulnerability_gain, alpha (propagation damping in [0, 1)), normalization ('receiver' or 'none'), scale (pressure units at which the score is 63.2), tolerance, max_iterations, latent_recent / latent_baseline / latent_prior (durations), latent_max_p, latent_min_count, latent_min_kinds, policy (GradingPolicy).
+    """
+    def __init__(self, *, source_kinds: typing.Optional[typing.Any] = None, place_factors: typing.Optional[typing.Any] = None, link_type_factors: typing.Optional[typing.Any] = None, vulnerability_gain: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 0.3, normalization: str = 'receiver', scale: typing.SupportsFloat | typing.SupportsIndex = 10.0, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-13, max_iterations: typing.SupportsInt | typing.SupportsIndex = 10000, latent_recent: typing.Any = 259200, latent_baseline: typing.Any = 2419200, latent_prior: typing.Any = 604800, latent_max_p: typing.SupportsFloat | typing.SupportsIndex = 0.001, latent_min_count: typing.SupportsInt | typing.SupportsIndex = 2, latent_min_kinds: typing.SupportsInt | typing.SupportsIndex = 2, policy: typing.Optional[typing.Any] = None) -> None:
+        ...
+    def __repr__(self) -> str:
+        ...
+    @property
+    def alpha(self) -> float:
+        ...
+    @property
+    def latent(self) -> dict:
+        ...
+    @property
+    def link_type_factors(self) -> dict[str, float]:
+        ...
+    @property
+    def max_iterations(self) -> int:
+        ...
+    @property
+    def normalization(self) -> str:
+        ...
+    @property
+    def place_factors(self) -> dict[str, float]:
+        ...
+    @property
+    def policy(self) -> GradingPolicy:
+        ...
+    @property
+    def scale(self) -> float:
+        ...
+    @property
+    def source_kinds(self) -> list[SourceKind]:
+        ...
+    @property
+    def tolerance(self) -> float:
+        ...
+    @property
+    def vulnerability_gain(self) -> float:
+        ...
+class HawkesModel:
+    """
+    Fitted forecast model: per-place background rate mu (events/second), hour-of-week profile seasonal (168, hour 0 = Monday 00:00 local, mean 1), exponential kernels, the kinds counted as incidents, and fit diagnostics. Save with to_bytes / pickle; load with HawkesModel.from_bytes and RiskMap.model = ...
+    """
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    @staticmethod
+    def from_bytes(arg0: bytes) -> HawkesModel:
+        ...
+    def __eq__(self, arg0: object) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def to_bytes(self) -> bytes:
+        ...
+    def to_dict(self) -> dict:
+        ...
+    @property
+    def branching_ratio(self) -> float:
+        """
+        Σ (alpha_self + alpha_neighbour): < 1 means stationary
+        """
+    @property
+    def converged(self) -> bool:
+        ...
+    @property
+    def events(self) -> int:
+        ...
+    @property
+    def fit_end(self) -> typing.Any:
+        ...
+    @property
+    def fit_start(self) -> typing.Any:
+        ...
+    @property
+    def iterations(self) -> int:
+        ...
+    @property
+    def kernels(self) -> list:
+        """
+        list of dicts: beta_per_hour, timescale_hours, alpha_self, alpha_neighbour
+        """
+    @property
+    def kinds(self) -> list[str]:
+        ...
+    @property
+    def log_likelihood(self) -> float:
+        ...
+    @property
+    def mu(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def seasonal(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def utc_offset_minutes(self) -> int:
+        ...
+class _RiskMapCore:
+    @staticmethod
+    def _from_bytes(arg0: bytes) -> _RiskMapCore:
+        ...
+    def __init__(self, ids: IdsLike, kind: typing.Optional[typing.Any] = None, lon: typing.Optional[typing.Any] = None, lat: typing.Optional[typing.Any] = None, population: typing.Optional[typing.Any] = None, vulnerable: typing.Optional[typing.Any] = None, parent: typing.Optional[typing.Any] = None, config: typing.Optional[typing.Any] = None) -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    def _containment_links(self) -> dict:
+        ...
+    def _explain(self, arg0: str, arg1: typing.Any, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        ...
+    def _forecast(self, arg0: typing.Any, arg1: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+        ...
+    def _knn_links(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        ...
+    def _latent_causes(self, arg0: typing.Any) -> dict:
+        ...
+    def _load(self, arg0: bytes) -> None:
+        ...
+    def _radius_links(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+        ...
+    def _signal_time_max(self) -> int:
+        ...
+    def _simulate(self, arg0: typing.Any, arg1: typing.Any, arg2: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int64]]:
+        ...
+    def add_links(self, src: typing.Any, dst: typing.Any, weight: typing.Optional[typing.Any] = None, *, type: str = 'adjacency', directed: bool = False) -> None:
+        """
+        Links src[r] → dst[r] by place id, of one type (adjacency, road, supply, containment, … — an open set). weight: None (all 1) or one value ≥ 0 per link. directed=False adds both directions. Re-adding a (src, dst, type) replaces its weight. All or nothing: a bad row raises InvalidInput naming it.
+        """
+    def add_links_indices(self, src: typing.Any, dst: typing.Any, weight: typing.Optional[typing.Any] = None, *, type: str = 'adjacency', directed: bool = False) -> None:
+        """
+        add_links with int64 place positions instead of ids.
+        """
+    def add_signals(self, place: typing.Any, time: TimeLike, kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
+        """
+        Signals by place id. time: one time or one per row (int UTC seconds, datetime64, aware datetimes, ISO text with offset). kind: one name for all rows, a sequence of names, or int kind codes. intensity (≥ 0) and confidence ([0, 1]): a number or one per row. Any time order. All or nothing; bad rows raise InvalidInput naming field, row and value. GIL released.
+        """
+    def add_signals_indices(self, place: typing.Any, time: TimeLike, kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
+        """
+        add_signals with int64 place positions instead of ids (the fast path).
+        """
+    def excitation_matrix(self) -> tuple:
+        """
+        Q of the Hawkes model (column-stochastic over places with out-links), same layout.
+        """
+    def fit(self, kinds: collections.abc.Sequence[str] = ['incident'], *, start: typing.Optional[typing.Any] = None, end: typing.Optional[typing.Any] = None, timescales_hours: typing.Any = (2.0, 72.0), seasonal: typing.Any = 'day_week', neighbours: bool = True, fit_decays: bool = True, utc_offset: typing.Any = 0, max_iterations: typing.SupportsInt | typing.SupportsIndex = 200, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-07, mu_prior_hours: typing.SupportsFloat | typing.SupportsIndex = 24.0) -> HawkesModel:
+        """
+        Fit the Hawkes forecast model by EM to the signals of `kinds` (each one incident) in [start, end) (default: all of them). seasonal: 'day_week' (hour-of-day × day-of-week, default), 'hour_of_week' (168 free bins) or 'none'. timescales_hours: initial kernel time scales, one kernel each. utc_offset: local time for the hour-of-week profile ('-05:00' or minutes). GIL released; Ctrl-C interrupts between iterations. Returns the HawkesModel, also kept as .model.
+        """
+    def index_of(self, arg0: str) -> int:
+        """
+        Position of a place id. Raises InvalidInput for unknown ids.
+        """
+    def kind_code(self, arg0: str) -> int:
+        ...
+    def memory(self) -> dict:
+        """
+        Bytes held for places, links (arcs + operators) and signals.
+        """
+    def propagation_matrix(self) -> tuple:
+        """
+        P as (indptr int64, indices int32, data float32), rows = receivers: scipy.sparse.csr_matrix((data, indices, indptr), shape=(n, n)).
+        """
+    def propagation_step(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        One propagation step alpha · P x (the kernel of the fixed-point iteration). GIL released.
+        """
+    def rollup(self, at: TimeLike, how: str = 'max') -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Scores up the administrative tree: a place with children gets the max / mean / population-weighted mean of the leaf scores below it; leaves keep their own score.
+        """
+    def score_detail(self, at: TimeLike) -> dict:
+        """
+        dict of local pressure, propagated pressure r, 0–100 score, and iterations.
+        """
+    def scores(self, at: TimeLike) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        0–100 score of every place at `at`, aligned with ids. GIL released.
+        """
+    def set_source_kind(self, name: str, weight: typing.SupportsFloat | typing.SupportsIndex = 1.0, half_life: typing.Any = 86400, family: str = '') -> None:
+        """
+        Add a source kind or change one; scores use it at once.
+        """
+    def to_bytes(self) -> bytes:
+        """
+        Versioned binary snapshot: config, places, links, signals and the fitted model.
+        """
+    @property
+    def _place_columns(self) -> dict:
+        ...
+    @property
+    def config(self) -> RiskConfig:
+        ...
+    @property
+    def ids(self) -> list:
+        """
+        place ids in table order (every array result is aligned with them)
+        """
+    @property
+    def model(self) -> typing.Any:
+        """
+        The fitted HawkesModel (None before fit); assign a saved one to load it.
+        """
+    @model.setter
+    def model(self, arg1: HawkesModel) -> None:
+        ...
+    @property
+    def num_links(self) -> int:
+        """
+        directed arcs after merging
+        """
+    @property
+    def num_places(self) -> int:
+        ...
+    @property
+    def num_signals(self) -> int:
+        ...
 def alert_level(level: LevelLike) -> AlertLevel:
     """
     AlertLevel from a level, its number (0–4) or its English/Chinese name ('warning', '预警').
@@ -651,6 +894,14 @@ def cap_codes(level: LevelLike) -> dict:
 def cap_reference(alert: CapAlert) -> str:
     """
     The 'sender,identifier,sent' reference to an alert.
+    """
+def default_place_factors() -> dict[str, float]:
+    """
+    Exposure multiplier per place kind (others: 1).
+    """
+def default_source_kinds() -> list[SourceKind]:
+    """
+    The built-in source kinds (see the README's table).
     """
 def format_time(time: TimeLike, offset: OffsetLike = '+00:00') -> str:
     """
@@ -703,6 +954,10 @@ def grade(scores: ArrayLike, policy: typing.Optional[GradingPolicy] = None, out:
     ------
     ValueError
         Naming the index of the first NaN score.
+    """
+def haversine_m(lon1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lat1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lon2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lat2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> typing.Any:
+    """
+    Great-circle distance in metres (WGS-84 degrees in; numpy broadcasting).
     """
 def name_zh(level: LevelLike) -> str:
     """
