@@ -16,3 +16,9 @@
 #include "crisiskit/alert/grading_policy.hpp"
 #include "crisiskit/alert/level.hpp"
 #include "crisiskit/alert/response_plan.hpp"
+
+#include "crisiskit/risk/config.hpp"
+#include "crisiskit/risk/geo.hpp"
+#include "crisiskit/risk/hawkes.hpp"
+#include "crisiskit/risk/risk_map.hpp"
+#include "crisiskit/risk/sparse.hpp"

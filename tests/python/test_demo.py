@@ -90,3 +90,10 @@ def test_python_example_runs():
     r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "<msgType>Alert</msgType>" in r.stdout and "EMERGENCY" in r.stdout
+
+
+def test_risk_map_example_runs():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "risk_map.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "hazard" in r.stdout and "p_any" in r.stdout and "HawkesModel" in r.stdout
