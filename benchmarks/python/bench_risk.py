@@ -359,6 +359,11 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
 
     t_lc = best(latent, reps)
     row(f"latent_causes(at) → {len(lc['df']):,} places", t_lc)
+    kern = m.kernels
+    coupling = max(k["beta_per_hour"] / 3600 * k["alpha_neighbour"] for k in kern)
+    sub = int(np.ceil(3600 / min(3600.0, 0.1 / coupling if coupling > 0 else 3600.0) - 1e-9))
+    print(f"  model: {m!r}; forecast sub-steps per hour: {sub}", flush=True)
+    res.update(model=repr(m), kernels=kern, forecast_substeps_per_hour=sub)
     res.update(fit_s=t_fit, fit_iterations=m.iterations, fit_events=int(m.events), fit_s_per_iteration=t_fit / m.iterations,
                forecast_s=t_fc, explain_s=t_ex, latent_causes_s=t_lc, latent_places=len(lc["df"]))
 
@@ -405,7 +410,7 @@ def main() -> None:
     env = dict(machine=platform.machine(), processor=platform.processor(), cpus=os.cpu_count(),
                python=platform.python_version(), numpy=np.__version__, scipy=scipy.__version__,
                pandas=pd.__version__, crisiskit=ck.__version__, scale=a.scale, reps=a.reps,
-               date=time.strftime("%Y-%m-%d"))
+               date=time.strftime("%Y-%m-%d"), loadavg_start=os.getloadavg())
     print(f"# {env}")
     rng = np.random.default_rng(20261122)
     rows: List[Dict[str, Any]] = []
@@ -428,6 +433,7 @@ def main() -> None:
         out["cases"]["ny_roads"] = None
 
     out["rows"] = rows
+    env["loadavg_end"] = os.getloadavg()
     out["total_s"] = time.perf_counter() - t_all
     print("\n" + table(rows))
     PEAK[0] = max(PEAK[0], _status("VmHWM"))
