@@ -29,7 +29,9 @@ ArrayLike: typing.TypeAlias = numpy.typing.ArrayLike
 '''
 
 RULES = [
+    (r"(def add_signals\w*\(self, place: typing\.Any, )time: typing\.Any", r"\1time: typing.Union[TimeLike, ArrayLike]"),
     (r"\b(time|at|sent|since|effective|expires): typing\.Any", r"\1: TimeLike"),
+    (r"\b(start|end): typing\.Any = None", r"\1: typing.Optional[TimeLike] = None"),
     (r"\bwithin: typing\.Any", "within: DurationLike"),
     (r"\b(level|l): typing\.Any", r"\1: LevelLike"),
     (r"\boffset: typing\.Any", "offset: OffsetLike"),
@@ -43,7 +45,7 @@ RULES = [
     (r"def (history|obligations|overdue|states)\((.*)\) -> typing\.Any:", r"def \1(\2) -> pandas.DataFrame:"),
     (r"def (since|last_time)\(self\) -> typing\.Any:", r"def \1(self) -> typing.Optional[pandas.Timestamp]:"),
     (r"def find\(self, id: str\) -> typing\.Any:", "def find(self, id: str) -> typing.Optional[int]:"),
-    (r"def (effective|expires|sent)\(self\) -> typing\.Any:", r"def \1(self) -> typing.Optional[pandas.Timestamp]:"),
+    (r"def (effective|expires|sent|fit_start|fit_end)\(self\) -> typing\.Any:", r"def \1(self) -> typing.Optional[pandas.Timestamp]:"),
     (r"__hash__: typing\.ClassVar\[None\] = None", "__hash__: typing.ClassVar[None]  # type: ignore[assignment]"),
     (r"def __eq__\(self, arg0: \w+\) -> bool:", "def __eq__(self, arg0: object) -> bool:"),
     (r"(\w+): ([A-Za-z_][\w.]*) = None", r"\1: typing.Optional[\2] = None"),

@@ -2,14 +2,21 @@
 
     .venv/bin/python benchmarks/python/montco_eval.py [--out benchmarks/results/montco.json] [--quick]
 
+About 15 s on 2 cores. Exit status 0 = PASS, 1 = FAIL, 2 = data not found.
+
 Data: ``../shared/data/montco-911/calls-2015-12-to-2016-06.csv.gz`` relative to
 the repository root (override the folder with the environment variable
 ``CRISISKIT_SHARED_DATA``; the data is never copied into the repository):
 78 277 real 911 calls, 2015-12-10 → 2016-06-30, columns timeStamp (naive
 local time, US/Eastern), lat, lng, zip, twp (township), title.
 
-Protocol (fixed before looking at the results; see benchmarks/README.md,
-"Real-data evaluation: Montgomery County 911"):
+Protocol (see benchmarks/README.md, "Real-data evaluation: Montgomery
+County 911"). Two choices were made while developing it and are flagged
+below: flooring the seconds, and the recommended fit options. The fit
+options were selected on a validation month (fit to 2016-05-01, evaluate
+May: ``--fit-end '2016-05-01 00:00' --eval-end '2016-06-01 00:00'``), where
+they also rank best; the June numbers are the test. The library's own
+default fit is reported beside them, outside the verdict.
 
 * Cleaning. Rows with lat/lng outside the county box lat 39.9–40.6,
   lng −75.8 … −74.9 are dropped (counted). timeStamp is localised to
@@ -34,6 +41,11 @@ Protocol (fixed before looking at the results; see benchmarks/README.md,
   k = 8 cells), undirected (a pair that is mutual is one link), weight 1.
 * Fit period: first call → 2016-06-01 00:00 local. The Hawkes model is fitted
   once on it (EM, deterministic; no seed) and its parameters stay fixed.
+  Recommended options (the default here, ``DEFAULT_FIT``): kernels starting
+  at 2 h and 72 h with fitted decays, hour-of-day × day-of-week profile,
+  neighbour excitation off, mu_prior_hours 0, up to 1000 EM iterations
+  (converges in ~200–250). Links are still built (they are part of the
+  map) but do not enter this fit.
 * Evaluation: rolling windows (o, o + 72 h] with origins o every 24 h from
   2016-06-01 00:00 local while o + 72 h ≤ last call (27 origins). Every
   forecast at o uses all calls at or before o (the model's state) and
@@ -57,13 +69,18 @@ Protocol (fixed before looking at the results; see benchmarks/README.md,
   log-likelihood n log E − E − lgamma(n + 1) of the expected count; Brier
   score of p_any against [n ≥ 1]; mean E vs mean n; a calibration table of
   p_any in fixed bins (count, mean predicted, observed frequency); the
-  number of origins at which the forecast beats each baseline.
+  number of origins at which the forecast beats each baseline; the mean
+  differences to each baseline with a 95 % interval from 2000 bootstrap
+  resamples of places (seed 0; a place keeps all its windows, since the
+  72 h windows of consecutive origins overlap).
 * Verdict: PASS when, on both place sets, the forecast has a higher mean
   log-likelihood AND a lower Brier score than both baselines; the script
   exits 1 otherwise.
 
 Prints markdown tables and the fitted kernels and fit time; writes all
 numbers to the JSON file given by --out (default benchmarks/results/montco.json).
+--quick caps EM at 40 iterations and skips the library-defaults row: a smoke
+test whose (unconverged) numbers are not the reported ones.
 """
 
 from __future__ import annotations
@@ -76,10 +93,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
+from scipy.special import gammaln  # type: ignore[import-untyped]
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_FILE = Path("montco-911") / "calls-2015-12-to-2016-06.csv.gz"
@@ -102,9 +120,10 @@ DAY = 86400
 # offspring evenly over small neighbours and worsens their p_any; mu_prior 0:
 # shrinking every μ_i toward the mean over places inflates small places.
 # 1000 iterations: EM converges (~200–250 iterations) instead of being cut off.
-DEFAULT_FIT = dict(timescales_hours=(2.0, 72.0), seasonal="day_week", neighbours=False, fit_decays=True,
-                   mu_prior_hours=0.0, max_iterations=1000)
-# Also reported (not part of the verdict): the library's default fit options.
+DEFAULT_FIT: dict[str, Any] = dict(timescales_hours=(2.0, 72.0), seasonal="day_week", neighbours=False,
+                                   fit_decays=True, mu_prior_hours=0.0, max_iterations=1000)
+# Also reported (not part of the verdict): RiskMap.fit's default options
+# (only utc_offset is given, as for every fit here).
 LIBRARY_DEFAULT_FIT: dict = {}
 QUICK_ITERATIONS = 40
 
@@ -173,8 +192,8 @@ def grid_cells(df: pd.DataFrame, fit_end: int) -> PlaceSet:
     pos = np.searchsorted(cells, key)
     pos_c = np.minimum(pos, len(cells) - 1)
     known = cells[pos_c] == key
-    info = {"dropped_cell_not_in_fit": int((~known).sum()),
-            "dropped_cell_not_in_fit_eval_period": int((~known & ~in_fit).sum())}
+    # Every fit-period call lies in a place cell, so these are all evaluation-period calls.
+    info = {"dropped_eval_calls_in_cells_without_fit_calls": int((~known).sum())}
     r, c = cells // 1000, cells % 1000
     ids = [f"r{a:03d}c{b:03d}" for a, b in zip(r, c)]
     lat = BOX["lat_min"] + (r + 0.5) * CELL_DLAT
@@ -184,8 +203,12 @@ def grid_cells(df: pd.DataFrame, fit_end: int) -> PlaceSet:
                     pos[known].astype(np.int64), d.t.to_numpy(np.int64), d.local, info)
 
 
-def origins_utc(last_t: int) -> np.ndarray:
-    o0 = pd.Timestamp(FIT_END_LOCAL, tz=TZ)
+def local_to_utc(local: str) -> int:
+    return int(pd.Timestamp(local, tz=TZ).tz_convert("UTC").value // 10**9)
+
+
+def origins_utc(fit_end_local: str, last_t: int) -> np.ndarray:
+    o0 = pd.Timestamp(fit_end_local, tz=TZ)
     out = []
     k = 0
     while True:
@@ -274,7 +297,8 @@ def crisiskit_forecast(ps: PlaceSet, fit_start: int, fit_end: int, origins: np.n
         "fit_seconds": fit_s,
         "forecast_seconds_total": fc_s,
         "forecast_seconds_per_origin": fc_s / len(origins),
-        "links_undirected_input": int(len(links)),
+        "knn_rows": int(len(links)),
+        "links_directed_arcs": int(rm.num_links),
         "iterations": int(model.iterations),
         "converged": bool(model.converged),
         "log_likelihood": float(model.log_likelihood),
@@ -448,13 +472,16 @@ def main() -> int:
     ap.add_argument("--neighbours", choices=["on", "off"])
     ap.add_argument("--fixed-decays", action="store_true", help="keep the time scales (fit_decays=False)")
     ap.add_argument("--max-iterations", type=int)
+    ap.add_argument("--fit-end", default=FIT_END_LOCAL, help="end of the fit period, local time (first origin)")
+    ap.add_argument("--eval-end", help="drop calls at or after this local time (e.g. to validate on May: "
+                                       "--fit-end '2016-05-01 00:00' --eval-end '2016-06-01 00:00')")
     ap.add_argument("--no-library-defaults", action="store_true",
                     help="skip the extra fit with the library's default options (reported, not judged)")
     ap.add_argument("--place-sets", nargs="+", default=["townships", "grid_1km"], choices=["townships", "grid_1km"])
     a = ap.parse_args()
 
     t_all = time.perf_counter()
-    fit_opts = dict(DEFAULT_FIT)
+    fit_opts: dict[str, Any] = dict(DEFAULT_FIT)
     if a.timescales:
         fit_opts["timescales_hours"] = tuple(a.timescales)
     if a.mu_prior_hours is not None:
@@ -477,22 +504,26 @@ def main() -> int:
     import crisiskit as ck
 
     df, data_info = load_calls(path)
+    if a.eval_end:
+        keep = df.t < local_to_utc(a.eval_end)
+        data_info["dropped_after_eval_end"] = int((~keep).sum())
+        df = df[keep].reset_index(drop=True)
     fit_start = int(df.t.iloc[0])
-    fit_end = int(pd.Timestamp(FIT_END_LOCAL, tz=TZ).tz_convert("UTC").value // 10**9)
+    fit_end = local_to_utc(a.fit_end)
     last_t = int(df.t.iloc[-1])
-    origins = origins_utc(last_t)
+    origins = origins_utc(a.fit_end, last_t)
     print(f"# Montgomery County 911, {path.name}: {data_info['rows']} rows, "
           f"{data_info['dropped_outside_county']} outside the county box, {data_info['dropped_nat_time']} NaT times; "
-          f"fit {pd.Timestamp(fit_start, unit='s', tz='UTC').tz_convert(TZ)} → {FIT_END_LOCAL} local; "
+          f"fit {pd.Timestamp(fit_start, unit='s', tz='UTC').tz_convert(TZ)} → {a.fit_end} local; "
           f"{len(origins)} origins, {HORIZON_H} h windows every {STEP_H} h")
     print(f"# crisiskit {ck.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs; fit options {fit_opts}")
 
     builders = {"townships": townships, "grid_1km": grid_cells}
-    res = {
+    res: dict[str, Any] = {
         "data": {"file": str(DATA_FILE), **data_info, "county_box": BOX},
         "protocol": {
-            "fit_start_utc": fit_start, "fit_end_utc": fit_end, "fit_end_local": FIT_END_LOCAL,
+            "fit_start_utc": fit_start, "fit_end_utc": fit_end, "fit_end_local": a.fit_end, "eval_end_local": a.eval_end,
             "horizon_hours": HORIZON_H, "step_hours": STEP_H, "origins_utc": origins.tolist(),
             "model_utc_offset_minutes": UTC_OFFSET_MIN, "baseline_kappa": KAPPA, "baseline_last7_shrink": SHRINK,
             "cell_deg": [CELL_DLAT, CELL_DLNG], "calibration_edges": CAL_EDGES,

@@ -737,10 +737,10 @@ class HawkesModel:
     def events(self) -> int:
         ...
     @property
-    def fit_end(self) -> typing.Any:
+    def fit_end(self) -> typing.Optional[pandas.Timestamp]:
         ...
     @property
-    def fit_start(self) -> typing.Any:
+    def fit_start(self) -> typing.Optional[pandas.Timestamp]:
         ...
     @property
     def iterations(self) -> int:
@@ -799,11 +799,11 @@ class _RiskMapCore:
         """
         add_links with int64 place positions instead of ids.
         """
-    def add_signals(self, place: typing.Any, time: TimeLike, kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
+    def add_signals(self, place: typing.Any, time: typing.Union[TimeLike, ArrayLike], kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
         """
         Signals by place id. time: one time or one per row (int UTC seconds, datetime64, aware datetimes, ISO text with offset). kind: one name for all rows, a sequence of names, or int kind codes. intensity (≥ 0) and confidence ([0, 1]): a number or one per row. Any time order. All or nothing; bad rows raise InvalidInput naming field, row and value. GIL released.
         """
-    def add_signals_indices(self, place: typing.Any, time: TimeLike, kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
+    def add_signals_indices(self, place: typing.Any, time: typing.Union[TimeLike, ArrayLike], kind: typing.Any, intensity: typing.Any = 1.0, confidence: typing.Any = 1.0) -> None:
         """
         add_signals with int64 place positions instead of ids (the fast path).
         """
@@ -811,9 +811,9 @@ class _RiskMapCore:
         """
         Q of the Hawkes model (column-stochastic over places with out-links), same layout.
         """
-    def fit(self, kinds: collections.abc.Sequence[str] = ['incident'], *, start: typing.Optional[typing.Any] = None, end: typing.Optional[typing.Any] = None, timescales_hours: typing.Any = (2.0, 72.0), seasonal: typing.Any = 'day_week', neighbours: bool = True, fit_decays: bool = True, utc_offset: typing.Any = 0, max_iterations: typing.SupportsInt | typing.SupportsIndex = 200, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-07, mu_prior_hours: typing.SupportsFloat | typing.SupportsIndex = 24.0) -> HawkesModel:
+    def fit(self, kinds: collections.abc.Sequence[str] = ['incident'], *, start: typing.Optional[TimeLike] = None, end: typing.Optional[TimeLike] = None, timescales_hours: typing.Any = (2.0, 72.0), seasonal: typing.Any = 'day_week', neighbours: bool = True, fit_decays: bool = True, utc_offset: typing.Any = 0, max_iterations: typing.SupportsInt | typing.SupportsIndex = 200, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-07, mu_prior_hours: typing.SupportsFloat | typing.SupportsIndex = 24.0, min_timescale_minutes: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> HawkesModel:
         """
-        Fit the Hawkes forecast model by EM to the signals of `kinds` (each one incident) in [start, end) (default: all of them). seasonal: 'day_week' (hour-of-day × day-of-week, default), 'hour_of_week' (168 free bins) or 'none'. timescales_hours: initial kernel time scales, one kernel each. utc_offset: local time for the hour-of-week profile ('-05:00' or minutes). GIL released; Ctrl-C interrupts between iterations. Returns the HawkesModel, also kept as .model.
+        Fit the Hawkes forecast model by EM to the signals of `kinds` (each one incident) in [start, end) (default: all of them). seasonal: 'day_week' (hour-of-day × day-of-week, default), 'hour_of_week' (168 free bins) or 'none'. timescales_hours: initial kernel time scales, one kernel each. utc_offset: local time for the hour-of-week profile ('-05:00' or minutes). mu_prior_hours: shrinks each place's background rate toward the mean over places (0 = none). min_timescale_minutes: lower bound on a fitted kernel time scale. GIL released; Ctrl-C interrupts between iterations. Returns the HawkesModel, also kept as .model.
         """
     def index_of(self, arg0: str) -> int:
         """

@@ -557,7 +557,7 @@ void bind_risk(py::module_& m) {
            "mean of the leaf scores below it; leaves keep their own score.")
       .def("fit", [](PyRiskMap& self, std::vector<std::string> kinds, py::handle start, py::handle end,
                      py::handle timescales_hours, py::handle seasonal, bool neighbours, bool fit_decays, py::handle utc_offset,
-                     int max_iterations, double tolerance, double mu_prior_hours) {
+                     int max_iterations, double tolerance, double mu_prior_hours, double min_timescale_minutes) {
              BusyGuard g(self.busy, "RiskMap");
              RiskFitOptions o;
              o.kinds = std::move(kinds);
@@ -581,6 +581,7 @@ void bind_risk(py::module_& m) {
              CRISISKIT_CHECK(std::isfinite(mu_prior_hours) && mu_prior_hours >= 0, "mu_prior_hours", InvalidInput::no_index,
                              mu_prior_hours, "must be ≥ 0");
              o.mu_prior = mu_prior_hours * 3600.0;
+             o.min_timescale = min_timescale_minutes * 60.0;
              // Ctrl-C: check for signals once per EM iteration.
              o.check_interrupt = [] {
                py::gil_scoped_acquire gil;
@@ -593,11 +594,13 @@ void bind_risk(py::module_& m) {
            py::arg("end") = py::none(), py::arg("timescales_hours") = py::make_tuple(2.0, 72.0),
            py::arg("seasonal") = "day_week", py::arg("neighbours") = true, py::arg("fit_decays") = true,
            py::arg("utc_offset") = 0, py::arg("max_iterations") = 200, py::arg("tolerance") = 1e-7,
-           py::arg("mu_prior_hours") = 24.0,
+           py::arg("mu_prior_hours") = 24.0, py::arg("min_timescale_minutes") = 1.0,
            "Fit the Hawkes forecast model by EM to the signals of `kinds` (each one incident) in [start, end) "
            "(default: all of them). seasonal: 'day_week' (hour-of-day × day-of-week, default), 'hour_of_week' "
            "(168 free bins) or 'none'. timescales_hours: initial kernel time scales, one kernel each. utc_offset: "
-           "local time for the hour-of-week profile ('-05:00' or minutes). GIL released; Ctrl-C interrupts "
+           "local time for the hour-of-week profile ('-05:00' or minutes). mu_prior_hours: shrinks each place's "
+           "background rate toward the mean over places (0 = none). min_timescale_minutes: lower bound on a fitted "
+           "kernel time scale. GIL released; Ctrl-C interrupts "
            "between iterations. Returns the HawkesModel, also kept as .model.")
       .def_property("model",
                     [](const PyRiskMap& s) -> py::object {

@@ -172,6 +172,10 @@ struct HawkesFitOptions {
   Seasonal seasonal = Seasonal::DAY_WEEK;
   bool neighbours = true;    ///< fit α_nb (else 0: places excite only themselves)
   bool fit_decays = true;    ///< update β by EM (else keep the initial time scales)
+  /// Lower bound on a fitted kernel time scale 1/β, seconds. Keeps EM from
+  /// collapsing a kernel onto records that share a timestamp (several calls
+  /// logged for one incident in the same minute).
+  double min_timescale = 60.0;
   int utc_offset_minutes = 0;
   int max_iterations = 200;
   double tolerance = 1e-7;   ///< stop when the log-likelihood gains less than tolerance · |ll|
@@ -188,6 +192,11 @@ struct HawkesFitOptions {
     for (std::size_t m = 0; m < timescales.size(); ++m)
       CRISISKIT_CHECK(std::isfinite(timescales[m]) && timescales[m] > 0, "timescales", static_cast<std::int64_t>(m),
                       timescales[m], "must be positive seconds");
+    CRISISKIT_CHECK(std::isfinite(min_timescale) && min_timescale > 0, "min_timescale", InvalidInput::no_index,
+                    min_timescale, "must be positive seconds");
+    for (std::size_t m = 0; m < timescales.size(); ++m)
+      CRISISKIT_CHECK(timescales[m] >= min_timescale, "timescales", static_cast<std::int64_t>(m), timescales[m],
+                      fmt::format("below min_timescale ({} s)", min_timescale));
     CRISISKIT_CHECK(max_iterations >= 1, "max_iterations", InvalidInput::no_index, max_iterations, "must be ≥ 1");
     CRISISKIT_CHECK(tolerance > 0, "tolerance", InvalidInput::no_index, tolerance, "must be positive");
     CRISISKIT_CHECK(std::isfinite(mu_prior) && mu_prior >= 0, "mu_prior", InvalidInput::no_index, mu_prior,
@@ -402,7 +411,7 @@ inline HawkesModel fit_hawkes(std::int32_t num_places, const CsrMatrix& Q, const
       if (opt.fit_decays) {
         const double num = p_self[m] + p_nb[m];
         const double den = lag_self[m] + lag_nb[m] + kk.alpha_self * L[m] + kk.alpha_neighbour * Lout[m];
-        if (num > 1e-9 && den > 0) kk.beta = num / den;
+        if (num > 1e-9 && den > 0) kk.beta = std::min(num / den, 1.0 / opt.min_timescale);
       }
       kk.alpha_self = as;
       kk.alpha_neighbour = an;
@@ -521,7 +530,8 @@ inline HawkesForecast forecast_hawkes(const HawkesModel& model, const CsrMatrix&
     const Timestamp hour_end = std::min(end, (crisiskit::detail::floor_div(t, 3600) + 1) * 3600);
     const double s = model.seasonal[hour_of_week(t, model.utc_offset_minutes)];
     const double span = static_cast<double>(hour_end - t);
-    const int sub = static_cast<int>(std::ceil(span / max_step - 1e-9));
+    // At most one step a minute: kernels are at least a minute long (min_timescale).
+    const int sub = std::min(60, static_cast<int>(std::ceil(span / max_step - 1e-9)));
     const double dt = span / std::max(1, sub);
     const StepOps& o = ops(dt);
     for (int k = 0; k < std::max(1, sub); ++k) {
