@@ -126,6 +126,18 @@ int main(int argc, char** argv) {
   }
   std::printf("add_signals(%zu, indices): %.3f s = %.1f M signals/s\n", S, t_sig, S / t_sig / 1e6);
 
+  {
+    // Id → index for every signal, as add_signals by id does it (one IdMap hash lookup each).
+    std::vector<std::string_view> sid(S);
+    for (std::size_t s = 0; s < S; ++s) sid[s] = ids[static_cast<std::size_t>(sp[s])];
+    std::vector<Index> found(S);
+    const IdMap& places = rm.places();
+    const double t_ids = best_seconds(reps, [&] {
+      for (std::size_t s = 0; s < S; ++s) found[s] = *places.find(sid[s]);
+    });
+    std::printf("IdMap lookups of %zu signal place ids (%zu places): %.3f s = %.0f ns/id\n", S, n, t_ids, t_ids / S * 1e9);
+  }
+
   // One propagation step y = alpha P x on a copy of P (to set its threads).
   CsrMatrix P = rm.propagation_matrix();
   std::vector<double> x(n), y(n), b(n, 0.0);
@@ -189,8 +201,8 @@ int main(int argc, char** argv) {
                   mk[q].alpha_self, mk[q].alpha_neighbour);
       coupling = std::max(coupling, mk[q].beta * mk[q].alpha_neighbour);
     }
-    const double max_step = std::min(3600.0, coupling > 0 ? 0.1 / coupling : 3600.0);
-    std::printf("  forecast sub-steps per hour: %.0f (max step %.0f s)\n", std::ceil(3600.0 / max_step - 1e-9), max_step);
+    const double max_step = std::min(3600.0, coupling > 0 ? 0.25 / coupling : 3600.0);
+    std::printf("  forecast sub-steps per hour: %.0f (max step %.0f s)\n", std::min(60.0, std::ceil(3600.0 / max_step - 1e-9)), max_step);
   }
   RiskForecast f;
   const double t_fc = best_seconds(reps, [&] { f = rm.forecast(at, hours(72)); });

@@ -11,9 +11,13 @@ at city scale", for the protocol and the measured table):
   position p receives 4 links from the places at 4 distinct random offsets in
   ±1…±8 along the curve (so every place has in-degree 4, the graph is local
   in space, and place indices are in random order with respect to space).
-  Weights uniform in [0.5, 1.5), seeded.
+  Weights uniform in [0.5, 1.5), seeded. The city is then measured a second
+  time with its places numbered along the same curve (rows "Z-order
+  numbering"; scipy gets the same numbering): what locality in the numbering
+  is worth.
 * ``ny_roads``: the DIMACS New York road graph
-  (``../shared/data/roads/NY.pace.gr.xz`` relative to the repository root;
+  (``../shared/data/roads/NY.pace.gr.xz`` relative to the repository root,
+  or ``$CRISISKIT_SHARED_DATA/roads/NY.pace.gr.xz``, or ``--road``; skipped if absent;
   264 346 nodes, 365 050 undirected edges, PACE ``p tw N M`` format) as the
   link graph, undirected, with seeded random weights in [0.5, 1.5) (the file
   has no weights); places = its nodes, without coordinates; 10 signals per
@@ -24,7 +28,8 @@ source kinds uniformly, intensity Exp(1), confidence uniform in [0.5, 1].
 ``at`` = the end of the 30 days.
 
 Every time is the best of ``--reps`` (3) runs of the whole call from Python,
-argument conversion included (the propagation step: best of 20); ratios are
+argument conversion included (the propagation step: best of 20; fit and
+knn_links: one run); ratios are
 ours ÷ peer (below 1 = crisiskit faster). ``--scale`` shrinks every size
 (``--scale 0.01`` is a < 30 s smoke run). Prints a markdown table and writes
 JSON to ``--out``. Asserts nothing about time; it does check that crisiskit
@@ -34,21 +39,21 @@ and the peers compute the same numbers.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import lzma
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 import pandas as pd
-import scipy
-import scipy.sparse as sp
-from scipy.spatial import cKDTree
+import scipy  # type: ignore[import-untyped]
+import scipy.sparse as sp  # type: ignore[import-untyped]
+from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
 import crisiskit as ck
 
@@ -60,14 +65,14 @@ AT = T0 + DAYS * 86400
 
 
 # ---- measuring ---------------------------------------------------------------
-def best(f: Callable[[], Any], reps: int, setup: Optional[Callable[[], Any]] = None) -> float:
+def best(f: Callable[..., Any], reps: int, setup: Optional[Callable[[], Any]] = None) -> float:
     """Best wall time of f() over reps runs; setup() (untimed) before each run
     passes its result to f."""
     out = float("inf")
     for _ in range(reps):
         arg = setup() if setup is not None else None
         t = time.perf_counter()
-        f(arg) if setup is not None else f()  # type: ignore[call-arg]
+        f(arg) if setup is not None else f()
         out = min(out, time.perf_counter() - t)
         del arg
     return out
@@ -101,13 +106,25 @@ def reset_peak() -> bool:
         return False
 
 
+def _malloc_trim() -> None:
+    # Hand freed heap pages back to the OS so that they are not reused unseen
+    # by the next allocation (glibc only; elsewhere a no-op).
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def rss_delta(f: Callable[[], Any]) -> tuple:
     """(result, RSS after − before, peak RSS during − before) in bytes."""
     gc.collect()
+    _malloc_trim()
     PEAK[0] = max(PEAK[0], _status("VmHWM"))
     before = rss()
     peak_ok = reset_peak()
     out = f()
+    gc.collect()
+    _malloc_trim()
     after = rss()
     peak = _status("VmHWM") if peak_ok else -1
     return out, after - before, (peak - before) if peak_ok else None
@@ -138,7 +155,7 @@ def synthetic_city(n: int, per: int, rng: np.random.Generator) -> Dict[str, Any]
     dst = np.repeat(order, per).astype(np.int64)
     w = 0.5 + rng.random(src.size)
     ids = np.array([f"c{i:07d}" for i in range(n)])
-    return dict(ids=ids, lon=lon, lat=lat, src=src, dst=dst, weight=w, directed=True,
+    return dict(ids=ids, lon=lon, lat=lat, src=src, dst=dst, weight=w, directed=True, zorder=order,
                 links_note=f"Z-order local links, in-degree {per}, directed, weights U[0.5, 1.5)")
 
 
@@ -218,11 +235,11 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
     # Places and links.
     rm, d_places, pk_places = rss_delta(new_map)
     res["rss_places_bytes"], res["peak_places_bytes"] = d_places, pk_places
+    _, d_links, pk_links = rss_delta(lambda: rm.add_links_indices(g["src"], g["dst"], g["weight"],
+                                                                  directed=g["directed"]))
+    res["rss_links_bytes"], res["peak_links_bytes"] = d_links, pk_links
     t_new = best(lambda: new_map(), max(1, reps - 1))
     row(f"RiskMap({n:,} places, numpy str ids)", t_new)
-    _, d_links, pk_links = rss_delta(lambda: rm.add_links_indices(g["src"], g["dst"], g["weight"], type="road" if name ==
-                                                                  "ny_roads" else "adjacency", directed=g["directed"]))
-    res["rss_links_bytes"], res["peak_links_bytes"] = d_links, pk_links
     arcs = rm.num_links
     res["places"], res["arcs"] = n, arcs
 
@@ -361,7 +378,7 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
     row(f"latent_causes(at) → {len(lc['df']):,} places", t_lc)
     kern = m.kernels
     coupling = max(k["beta_per_hour"] / 3600 * k["alpha_neighbour"] for k in kern)
-    sub = int(np.ceil(3600 / min(3600.0, 0.1 / coupling if coupling > 0 else 3600.0) - 1e-9))
+    sub = min(60, int(np.ceil(3600 / min(3600.0, 0.25 / coupling if coupling > 0 else 3600.0) - 1e-9)))
     print(f"  model: {m!r}; forecast sub-steps per hour: {sub}", flush=True)
     res.update(model=repr(m), kernels=kern, forecast_substeps_per_hour=sub)
     res.update(fit_s=t_fit, fit_iterations=m.iterations, fit_events=int(m.events), fit_s_per_iteration=t_fit / m.iterations,
@@ -381,7 +398,61 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
           f"{res['bytes_per_signal']:.1f} B/signal; RSS deltas: {res['rss_bytes_per_place']:.1f} B/place"
           f"{pk(pk_places, n)}, {res['rss_bytes_per_arc']:.1f} B/arc{pk(pk_links, max(arcs, 1))}, "
           f"{res['rss_bytes_per_signal']:.1f} B/signal{pk(pk_sig, max(n_signals, 1))}", flush=True)
+    del rm, A32, A64
+    gc.collect()
+    if g.get("zorder") is not None:
+        res["zorder"] = zorder_variant(g, s, codes, reps, rng, row)
     return res
+
+
+def zorder_variant(g: Dict[str, Any], s: Dict[str, np.ndarray], codes: np.ndarray, reps: int,
+                   rng: np.random.Generator, row: Callable[..., None]) -> Dict[str, Any]:
+    """The same city with the places numbered along the Z-order curve (what a
+    locality-preserving numbering gives); scipy gets the same numbering."""
+    ids, n = g["ids"], g["ids"].size
+    order = g["zorder"]
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    rz = ck.RiskMap(ids=ids[order], lon=g["lon"][order], lat=g["lat"][order], kind="grid_cell")
+    rz.add_links_indices(rank[g["src"]], rank[g["dst"]], g["weight"], directed=g["directed"])
+    sz = dict(s, place=rank[s["place"]])
+    rz.add_signals_indices(sz["place"], sz["time"], codes, sz["intensity"], sz["confidence"])
+    indptr, indices, data = rz.propagation_matrix()
+    alpha = rz.config.alpha
+    idx_t = np.int32 if indptr[-1] < 2**31 else np.int64
+    A32 = sp.csr_matrix(((alpha * data.astype(np.float64)).astype(np.float32), indices.astype(idx_t),
+                         indptr.astype(idx_t)), shape=(n, n))
+    A64 = sp.csr_matrix((alpha * data.astype(np.float64), indices.astype(idx_t), indptr.astype(idx_t)), shape=(n, n))
+    x = rng.random(n)
+    x32 = x.astype(np.float32)
+    assert np.allclose(rz.propagation_step(x), A64 @ x, rtol=1e-12, atol=0)
+    sreps = max(20, reps)
+    t_step = best(lambda: rz.propagation_step(x), sreps)
+    t32 = best(lambda: A32 @ x32, sreps)
+    t64 = best(lambda: A64 @ x, sreps)
+    row("Z-order numbering: propagation_step", t_step, "scipy CSR float32 @ float32, same numbering", t32, "≤ 0.5")
+    row("  same", t_step, "scipy CSR float64 @ float64, same numbering", t64, "≤ 0.5")
+    sc: Dict[str, Any] = {}
+
+    def scores() -> None:
+        sc["s"] = rz.scores(AT)
+
+    t_sc = best(scores, reps)
+    iters = int(rz.score_detail(AT)["iterations"])
+    w_k = np.array([k.weight for k in ck.default_source_kinds()])
+    lam_k = np.log(2.0) / np.array([float(k.half_life) for k in ck.default_source_kinds()])
+    exposure = np.asarray(rz._place_columns["exposure"], dtype=np.float64)
+    t_np = best(lambda: numpy_scores(sz, n, w_k, lam_k, exposure, A64, rz.config.scale, iters), reps)
+    err = float(np.max(np.abs(numpy_scores(sz, n, w_k, lam_k, exposure, A64, rz.config.scale, iters) - sc["s"])))
+    assert err < 1e-6, err
+    row("Z-order numbering: scores(at)", t_sc, "numpy bincount + scipy iterations, same numbering", t_np)
+    t_fit = best(lambda: rz.fit(["incident"], max_iterations=5), 1)
+    it = rz.model.iterations
+    row("Z-order numbering: fit(max_iterations=5)", t_fit, unit=f"({fmt_t(t_fit / it)}/iteration)")
+    t_fc = best(lambda: rz.forecast(AT, horizon_hours=72), reps)
+    row("Z-order numbering: forecast(at, 72 h)", t_fc)
+    return dict(step_s=t_step, scipy_f32_s=t32, scipy_f64_s=t64, scores_s=t_sc, numpy_scores_s=t_np, fit_s=t_fit,
+                fit_s_per_iteration=t_fit / it, forecast_s=t_fc)
 
 
 def table(rows: List[Dict[str, Any]]) -> str:
@@ -446,4 +517,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -46,13 +46,24 @@ std::vector<double> float_column(py::handle v, std::size_t n, const char* field,
 
 // Ids → indices, naming the field and row of an unknown id. GIL released for the lookups.
 std::vector<Index> indices_of(const IdMap& ids, const IdBatch& b, const char* field) {
-  std::vector<Index> out(b.views.size());
+  const std::size_t n = b.views.size();
+  std::vector<Index> out(n);
   py::gil_scoped_release nogil;
-  for (std::size_t r = 0; r < b.views.size(); ++r) {
-    auto f = ids.find(b.views[r]);
-    if (!f) throw_invalid(field, static_cast<std::int64_t>(r), b.views[r], "unknown place id");
-    out[r] = *f;
-  }
+  // Hash lookups are independent: split them over the cores, note the first miss.
+  const unsigned workers = crisiskit::detail::planned_workers(n, 1 << 16);
+  std::vector<std::size_t> miss(workers, n);
+  crisiskit::detail::parallel_for(n, 1 << 16, [&](std::size_t lo, std::size_t hi, unsigned w) {
+    for (std::size_t r = lo; r < hi; ++r) {
+      auto f = ids.find(b.views[r]);
+      if (!f) {
+        miss[w] = r;
+        return;
+      }
+      out[r] = *f;
+    }
+  });
+  const std::size_t bad = *std::min_element(miss.begin(), miss.end());
+  if (bad < n) throw_invalid(field, static_cast<std::int64_t>(bad), b.views[bad], "unknown place id");
   return out;
 }
 
@@ -87,16 +98,27 @@ std::vector<std::uint16_t> kind_column(const RiskMap& m, py::handle v, std::size
   std::vector<std::string> names;
   for (const auto& k : m.config().source_kinds) names.push_back(k.name);
   py::gil_scoped_release nogil;
-  std::size_t last = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    const auto s = b.views[r];
-    if (s == names[last]) {
+  const unsigned workers = crisiskit::detail::planned_workers(n, 1 << 16);
+  std::vector<std::size_t> miss(workers, n);
+  crisiskit::detail::parallel_for(n, 1 << 16, [&](std::size_t lo, std::size_t hi, unsigned w) {
+    std::size_t last = 0;  // runs of one kind are common: try the previous one first
+    for (std::size_t r = lo; r < hi; ++r) {
+      const auto s = b.views[r];
+      if (s == names[last]) {
+        out[r] = static_cast<std::uint16_t>(last);
+        continue;
+      }
+      const auto it = std::find(names.begin(), names.end(), s);
+      if (it == names.end()) {
+        miss[w] = r;
+        return;
+      }
+      last = static_cast<std::size_t>(it - names.begin());
       out[r] = static_cast<std::uint16_t>(last);
-      continue;
     }
-    out[r] = m.kind_code(s, "kind", static_cast<std::int64_t>(r));
-    last = out[r];
-  }
+  });
+  const std::size_t bad = *std::min_element(miss.begin(), miss.end());
+  if (bad < n) m.kind_code(b.views[bad], "kind", static_cast<std::int64_t>(bad));  // throws, naming the row
   return out;
 }
 

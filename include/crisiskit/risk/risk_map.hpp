@@ -366,15 +366,16 @@ class RiskMap {
       CRISISKIT_CHECK(std::isfinite(intensity[bad]) && intensity[bad] >= 0, "intensity", row, intensity[bad], "must be finite and ≥ 0");
       throw_invalid("confidence", row, confidence[bad], "must be within [0, 1]");
     }
+    // Reserve every column first: an allocation failure then happens before any column grows.
     place_s_.reserve(place_s_.size() + n), time_s_.reserve(time_s_.size() + n), kind_s_.reserve(kind_s_.size() + n);
     intensity_s_.reserve(intensity_s_.size() + n), confidence_s_.reserve(confidence_s_.size() + n);
-    for (std::size_t r = 0; r < n; ++r) {
-      place_s_.push_back(static_cast<std::int32_t>(place[r]));
-      time_s_.push_back(time[r]);
-      kind_s_.push_back(kind[r]);
-      intensity_s_.push_back(intensity[r]);
-      confidence_s_.push_back(confidence[r]);
-    }
+    const std::size_t old = place_s_.size();
+    place_s_.resize(old + n);
+    for (std::size_t r = 0; r < n; ++r) place_s_[old + r] = static_cast<std::int32_t>(place[r]);
+    time_s_.insert(time_s_.end(), time.begin(), time.end());
+    kind_s_.insert(kind_s_.end(), kind.begin(), kind.end());
+    intensity_s_.insert(intensity_s_.end(), intensity.begin(), intensity.end());
+    confidence_s_.insert(confidence_s_.end(), confidence.begin(), confidence.end());
   }
   std::size_t num_signals() const noexcept { return place_s_.size(); }
   const std::vector<std::int32_t>& signal_places() const noexcept { return place_s_; }
