@@ -5,25 +5,16 @@
 #include <crisiskit/alert/grade.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "best_seconds.hpp"
+
 namespace {
-template <class F>
-double best_seconds(int reps, F&& f) {
-  double best = 1e300;
-  for (int r = 0; r < reps; ++r) {
-    const auto a = std::chrono::steady_clock::now();
-    f();
-    const auto b = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(b - a).count());
-  }
-  return best;
-}
+using crisiskit::bench::best_seconds;
 }  // namespace
 
 int main(int argc, char** argv) {

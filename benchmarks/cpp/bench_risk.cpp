@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -18,18 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "best_seconds.hpp"
+
 namespace {
-template <class F>
-double best_seconds(int reps, F&& f) {
-  double best = 1e300;
-  for (int r = 0; r < reps; ++r) {
-    const auto a = std::chrono::steady_clock::now();
-    f();
-    const auto b = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(b - a).count());
-  }
-  return best;
-}
+using crisiskit::bench::best_seconds;
 
 // Interleaves the low 16 bits of x and y (Z-order / Morton code).
 std::uint32_t morton(std::uint32_t x, std::uint32_t y) {

@@ -212,6 +212,25 @@ def numpy_scores(s: Dict[str, np.ndarray], n: int, w_k: np.ndarray, lam_k: np.nd
 
 
 # ---- one case ------------------------------------------------------------------
+def time_scores(rm: Any, s: Dict[str, np.ndarray], n: int, A64: Any, reps: int) -> tuple:
+    """Best times of rm.scores(AT) and of the same equation in numpy + scipy,
+    the fixed-point iterations used, the largest score difference, and the scores."""
+    out: Dict[str, Any] = {}
+
+    def scores() -> None:
+        out["s"] = rm.scores(AT)
+
+    t_sc = best(scores, reps)
+    iters = int(rm.score_detail(AT)["iterations"])
+    w_k = np.array([k.weight for k in ck.default_source_kinds()])
+    lam_k = np.log(2.0) / np.array([float(k.half_life) for k in ck.default_source_kinds()])
+    exposure = np.asarray(rm._place_columns["exposure"], dtype=np.float64)
+    t_np = best(lambda: numpy_scores(s, n, w_k, lam_k, exposure, A64, rm.config.scale, iters), reps)
+    err = float(np.max(np.abs(numpy_scores(s, n, w_k, lam_k, exposure, A64, rm.config.scale, iters) - out["s"])))
+    assert err < 1e-6, err
+    return t_sc, t_np, iters, err, out["s"]
+
+
 def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.random.Generator,
              rows: List[Dict[str, Any]], with_knn: bool) -> Dict[str, Any]:
     res: Dict[str, Any] = {"links_used": g["links_note"]}
@@ -337,20 +356,7 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
                step_rel_err_vs_f64=err64, step_rel_err_vs_f32=err32)
 
     # Scores, against the same equation in numpy + scipy.
-    sc: Dict[str, Any] = {}
-
-    def scores() -> None:
-        sc["s"] = rm.scores(AT)
-
-    t_sc = best(scores, reps)
-    iters = int(rm.score_detail(AT)["iterations"])
-    w_k = np.array([k.weight for k in ck.default_source_kinds()])
-    lam_k = np.log(2.0) / np.array([float(k.half_life) for k in ck.default_source_kinds()])
-    exposure = np.asarray(rm._place_columns["exposure"], dtype=np.float64)
-    t_np = best(lambda: numpy_scores(s, n, w_k, lam_k, exposure, A64, rm.config.scale, iters), reps)
-    ref = numpy_scores(s, n, w_k, lam_k, exposure, A64, rm.config.scale, iters)
-    err = float(np.max(np.abs(ref - sc["s"])))
-    assert err < 1e-6, err
+    t_sc, t_np, iters, err, score = time_scores(rm, s, n, A64, reps)
     row(f"scores(at), all places ({iters} fixed-point iterations)", t_sc, "numpy bincount + scipy iterations", t_np,
         "", f"(max abs Δscore {err:.1e})")
     res.update(scores_s=t_sc, scores_iterations=iters, numpy_scores_s=t_np, scores_max_abs_diff=err)
@@ -366,7 +372,7 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
     row(f"fit(max_iterations=5), {m.events:,} incidents", t_fit, unit=f"({fmt_t(t_fit / m.iterations)}/iteration)")
     t_fc = best(lambda: rm.forecast(AT, horizon_hours=72), reps)
     row("forecast(at, horizon_hours=72), all places", t_fc)
-    top = str(ids[int(np.argmax(sc["s"]))])
+    top = str(ids[int(np.argmax(score))])
     t_ex = best(lambda: rm.explain(top, AT), reps)
     row("explain(top place, at)", t_ex)
     lc: Dict[str, Any] = {}
@@ -432,19 +438,7 @@ def zorder_variant(g: Dict[str, Any], s: Dict[str, np.ndarray], codes: np.ndarra
     t64 = best(lambda: A64 @ x, sreps)
     row("Z-order numbering: propagation_step", t_step, "scipy CSR float32 @ float32, same numbering", t32, "≤ 0.5")
     row("  same", t_step, "scipy CSR float64 @ float64, same numbering", t64, "≤ 0.5")
-    sc: Dict[str, Any] = {}
-
-    def scores() -> None:
-        sc["s"] = rz.scores(AT)
-
-    t_sc = best(scores, reps)
-    iters = int(rz.score_detail(AT)["iterations"])
-    w_k = np.array([k.weight for k in ck.default_source_kinds()])
-    lam_k = np.log(2.0) / np.array([float(k.half_life) for k in ck.default_source_kinds()])
-    exposure = np.asarray(rz._place_columns["exposure"], dtype=np.float64)
-    t_np = best(lambda: numpy_scores(sz, n, w_k, lam_k, exposure, A64, rz.config.scale, iters), reps)
-    err = float(np.max(np.abs(numpy_scores(sz, n, w_k, lam_k, exposure, A64, rz.config.scale, iters) - sc["s"])))
-    assert err < 1e-6, err
+    t_sc, t_np, iters, err, _ = time_scores(rz, sz, n, A64, reps)
     row("Z-order numbering: scores(at)", t_sc, "numpy bincount + scipy iterations, same numbering", t_np)
     t_fit = best(lambda: rz.fit(["incident"], max_iterations=5), 1)
     it = rz.model.iterations

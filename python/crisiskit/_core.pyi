@@ -766,9 +766,6 @@ class HawkesModel:
     def utc_offset_minutes(self) -> int:
         ...
 class _RiskMapCore:
-    @staticmethod
-    def _from_bytes(arg0: bytes) -> _RiskMapCore:
-        ...
     def __init__(self, ids: IdsLike, kind: typing.Optional[typing.Any] = None, lon: typing.Optional[typing.Any] = None, lat: typing.Optional[typing.Any] = None, population: typing.Optional[typing.Any] = None, vulnerable: typing.Optional[typing.Any] = None, parent: typing.Optional[typing.Any] = None, config: typing.Optional[typing.Any] = None) -> None:
         ...
     def __len__(self) -> int:

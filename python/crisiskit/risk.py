@@ -312,8 +312,9 @@ class RiskMap(_core._RiskMapCore):
         t = self._last_time()
         if t is None or self.num_places == 0:
             return head
-        df = self.to_frame(t).nlargest(10, "score")[["place", "kind", "score", "level_name"]]
-        counts = self.to_frame(t)["level_name"].value_counts()
+        frame = self.to_frame(t)
+        df = frame.nlargest(10, "score")[["place", "kind", "score", "level_name"]]
+        counts = frame["level_name"].value_counts()
         return (
             f"{head}<br>At the last signal ({_core_time(t)}): "
             + ", ".join(f"{n} {lv}" for lv, n in counts.items())

@@ -155,12 +155,11 @@ void add_links_impl(PyRiskMap& self, std::vector<Index> src, std::vector<Index> 
   self.map.add_links(src, dst, w, type, directed);
 }
 
-py::dict links_columns(const PyRiskMap& self, LinkList&& l) {
+py::dict links_columns(LinkList&& l) {
   py::dict d;
   d["src"] = to_numpy(std::move(l.src));
   d["dst"] = to_numpy(std::move(l.dst));
   d["distance_m"] = to_numpy(std::move(l.distance_m));
-  (void)self;
   return d;
 }
 
@@ -357,11 +356,6 @@ void bind_risk(py::module_& m) {
            py::arg("ids"), py::arg("kind") = py::none(), py::arg("lon") = py::none(), py::arg("lat") = py::none(),
            py::arg("population") = py::none(), py::arg("vulnerable") = py::none(), py::arg("parent") = py::none(),
            py::arg("config") = py::none())
-      .def_static("_from_bytes", [](const py::bytes& b) {
-        std::string s(b);
-        py::gil_scoped_release nogil;
-        return std::make_unique<PyRiskMap>(RiskMap::from_bytes(s));
-      })
       .def("_load", [](PyRiskMap& self, const py::bytes& b) {
         BusyGuard g(self.busy, "RiskMap");
         std::string s(b);
@@ -435,7 +429,7 @@ void bind_risk(py::module_& m) {
           py::gil_scoped_release nogil;
           l = knn_links(self.map.lon(), self.map.lat(), k);
         }
-        return links_columns(self, std::move(l));
+        return links_columns(std::move(l));
       })
       .def("_radius_links", [](const PyRiskMap& self, double r) {
         BusyGuard g(self.busy, "RiskMap");
@@ -444,10 +438,10 @@ void bind_risk(py::module_& m) {
           py::gil_scoped_release nogil;
           l = radius_links(self.map.lon(), self.map.lat(), r);
         }
-        return links_columns(self, std::move(l));
+        return links_columns(std::move(l));
       })
       .def("_containment_links", [](const PyRiskMap& self) {
-        return links_columns(self, containment_links(self.map.parent()));
+        return links_columns(containment_links(self.map.parent()));
       })
       .def("add_signals", [](PyRiskMap& self, py::handle place, py::handle time, py::handle kind, py::handle intensity,
                              py::handle confidence) {

@@ -430,20 +430,31 @@ struct HawkesForecast {
   std::vector<double> p_any;     ///< P(N_i ≥ 1)
 };
 
-/// Kernel charges A_i,m(at) from every event with time ≤ at (sorted events).
-inline std::vector<double> hawkes_state(const HawkesModel& model, std::size_t num_places, EventView ev, Timestamp at) {
+/// Kernel charges A_i,m(at) = Σ exp(−β_m (at − t_e)) over events with time ≤ at,
+/// in any order, as N × M (place-major). With `kind` given, only events whose
+/// kind code k has counted[k] != 0 take part. Parallel over events.
+inline std::vector<double> hawkes_state(const HawkesModel& model, std::size_t num_places, Span<const std::int32_t> place,
+                                        Span<const Timestamp> time, Timestamp at, Span<const std::uint16_t> kind = {},
+                                        const std::vector<char>& counted = {}) {
   const int M = static_cast<int>(model.kernels.size());
-  std::vector<double> c(num_places * M, 0.0);
-  const auto* hi = std::upper_bound(ev.time.begin(), ev.time.end(), at);
-  const std::size_t n = static_cast<std::size_t>(hi - ev.time.begin());
-  for (std::size_t e = 0; e < n; ++e) {
-    const double age = static_cast<double>(at - ev.time[e]);
-    const auto i = static_cast<std::size_t>(ev.place[e]);
-    for (int m = 0; m < M; ++m) {
-      const double x = model.kernels[m].beta * age;
-      if (x < 745) c[i * M + m] += std::exp(-x);
+  const std::size_t n = place.size(), grain = 1 << 18;
+  std::vector<std::vector<double>> part(crisiskit::detail::planned_workers(n, grain));
+  crisiskit::detail::parallel_for(n, grain, [&](std::size_t lo, std::size_t hi, unsigned w) {
+    auto& c = part[w];
+    c.assign(num_places * M, 0.0);
+    for (std::size_t e = lo; e < hi; ++e) {
+      if (time[e] > at || (!kind.empty() && !counted[kind[e]])) continue;
+      const double age = static_cast<double>(at - time[e]);
+      for (int m = 0; m < M; ++m) {
+        const double x = model.kernels[m].beta * age;
+        if (x < 745) c[static_cast<std::size_t>(place[e]) * M + m] += std::exp(-x);  // e^−745 underflows
+      }
     }
-  }
+  });
+  std::vector<double> c = std::move(part[0]);
+  if (c.empty()) c.assign(num_places * M, 0.0);
+  for (std::size_t w = 1; w < part.size(); ++w)
+    for (std::size_t k = 0; k < c.size(); ++k) c[k] += part[w][k];
   return c;
 }
 

@@ -224,7 +224,7 @@ class RiskMap {
     }
     check_tree();
     compute_exposure();
-    build_operators(arcs_);
+    install(build_operators(arcs_, link_types_));
   }
 
   // ---- places -------------------------------------------------------------
@@ -276,22 +276,17 @@ class RiskMap {
     }
     std::vector<Arc> arcs;
     arcs.reserve(arcs_.size() + n * (directed ? 1 : 2));
-    arcs = arcs_;
+    arcs.assign(arcs_.begin(), arcs_.end());
     for (std::size_t r = 0; r < n; ++r) {
       const double w = weight.empty() ? 1.0 : weight[r];
       arcs.push_back({static_cast<std::int32_t>(src[r]), static_cast<std::int32_t>(dst[r]), tcode, w});
       if (!directed) arcs.push_back({static_cast<std::int32_t>(dst[r]), static_cast<std::int32_t>(src[r]), tcode, w});
     }
     merge_arcs(arcs);
-    if (config_.normalization == Normalization::NONE) check_divergence(arcs, types, src, dst, directed);
-    const auto saved_types = link_types_;
+    Operators ops = build_operators(arcs, types);
+    if (config_.normalization == Normalization::NONE) check_divergence(ops.in, src, dst, directed);
+    install(std::move(ops));
     link_types_ = std::move(types);
-    try {
-      build_operators(arcs);
-    } catch (...) {
-      link_types_ = saved_types;
-      throw;
-    }
     arcs_ = std::move(arcs);
   }
 
@@ -436,9 +431,7 @@ class RiskMap {
     ex.exposure = exposure_[static_cast<std::size_t>(i)];
     const std::size_t K = config_.source_kinds.size();
     std::vector<double> by_kind(K, 0.0), by_place(N, 0.0);
-    std::vector<double> w(K), lam(K);
-    for (std::size_t k = 0; k < K; ++k)
-      w[k] = config_.source_kinds[k].weight, lam[k] = std::log(2.0) / static_cast<double>(config_.source_kinds[k].half_life);
+    const Decay decay(config_);
     using Top = std::pair<double, std::size_t>;
     std::priority_queue<Top, std::vector<Top>, std::greater<Top>> top;  // min-heap of the strongest
     double local = 0;
@@ -446,8 +439,7 @@ class RiskMap {
       if (time_s_[s] > at) continue;
       const auto j = static_cast<std::size_t>(place_s_[s]);
       if (g[j] == 0) continue;
-      const double p = w[kind_s_[s]] * confidence_s_[s] * intensity_s_[s] *
-                       std::exp(-lam[kind_s_[s]] * static_cast<double>(at - time_s_[s]));
+      const double p = decay(*this, s, at);
       const double c = g[j] * exposure_[j] * p;
       if (j == static_cast<std::size_t>(i)) local += exposure_[j] * p;
       by_kind[kind_s_[s]] += c;
@@ -639,28 +631,10 @@ class RiskMap {
     CRISISKIT_CHECK(horizon > 0, "horizon", InvalidInput::no_index, horizon, "must be positive seconds");
     const HawkesModel& m = *model_;
     const std::size_t N = static_cast<std::size_t>(ids_.size());
-    const int M = static_cast<int>(m.kernels.size());
     std::vector<char> is_incident(config_.source_kinds.size(), 0);
     for (const auto& k : m.kinds) is_incident[kind_code(k)] = 1;
     // Kernel charges from all incidents up to `at` (any arrival order).
-    const unsigned workers = crisiskit::detail::planned_workers(place_s_.size(), 1 << 18);
-    std::vector<std::vector<double>> part(workers);
-    crisiskit::detail::parallel_for(place_s_.size(), 1 << 18, [&](std::size_t lo, std::size_t hi, unsigned w) {
-      auto& c = part[w];
-      c.assign(N * M, 0.0);
-      for (std::size_t s = lo; s < hi; ++s) {
-        if (!is_incident[kind_s_[s]] || time_s_[s] > at) continue;
-        const double age = static_cast<double>(at - time_s_[s]);
-        for (int q = 0; q < M; ++q) {
-          const double x = m.kernels[q].beta * age;
-          if (x < 745) c[static_cast<std::size_t>(place_s_[s]) * M + q] += std::exp(-x);
-        }
-      }
-    });
-    std::vector<double> c0(N * M, 0.0);
-    for (const auto& p : part)
-      if (!p.empty())
-        for (std::size_t k = 0; k < c0.size(); ++k) c0[k] += p[k];
+    const std::vector<double> c0 = hawkes_state(m, N, place_s_, time_s_, at, kind_s_, is_incident);
     HawkesForecast f = forecast_hawkes(m, Q_, c0, at, horizon);
     RiskForecast out;
     out.at = at;
@@ -869,10 +843,8 @@ class RiskMap {
     return it == config_.link_type_factors.end() ? 1.0 : it->second;
   }
 
-  void check_divergence(const std::vector<Arc>& arcs, const std::vector<std::string>& types, Span<const Index> src,
-                        Span<const Index> dst, bool directed) const {
-    std::vector<double> in(static_cast<std::size_t>(ids_.size()), 0.0);
-    for (const auto& a : arcs) in[static_cast<std::size_t>(a.dst)] += a.weight * type_factor(types, a.type);
+  /// NONE normalisation: the first batch row whose receiver's incoming weight reaches 1/alpha.
+  void check_divergence(const std::vector<double>& in, Span<const Index> src, Span<const Index> dst, bool directed) const {
     for (std::size_t r = 0; r < src.size(); ++r) {
       for (int side = 0; side < (directed ? 1 : 2); ++side) {
         const auto recv = static_cast<std::size_t>(side == 0 ? dst[r] : src[r]);
@@ -885,21 +857,39 @@ class RiskMap {
     }
   }
 
-  void build_operators(const std::vector<Arc>& arcs) {
-    const std::size_t N = static_cast<std::size_t>(ids_.size());
+  /// P, Q, which places have out-links, and each place's incoming weight.
+  struct Operators {
     CsrMatrix P, Q;
+    std::vector<char> has_out;
+    std::vector<double> in;
+  };
+
+  void install(Operators&& ops) noexcept {
+    P_ = std::move(ops.P);
+    Q_ = std::move(ops.Q);
+    has_out_ = std::move(ops.has_out);
+  }
+
+  Operators build_operators(const std::vector<Arc>& arcs, const std::vector<std::string>& types) const {
+    const std::size_t N = static_cast<std::size_t>(ids_.size());
+    Operators ops;
+    CsrMatrix& P = ops.P;
+    CsrMatrix& Q = ops.Q;
     P.rows = Q.rows = static_cast<std::int32_t>(N);
     P.ptr.assign(N + 1, 0);
-    std::vector<double> in(N, 0.0), out(N, 0.0), w(arcs.size());
+    std::vector<double>& in = ops.in;
+    in.assign(N, 0.0);
+    std::vector<double> out(N, 0.0), w(arcs.size());
     for (std::size_t k = 0; k < arcs.size(); ++k) {
-      w[k] = arcs[k].weight * type_factor(link_types_, arcs[k].type);
+      w[k] = arcs[k].weight * type_factor(types, arcs[k].type);
       in[static_cast<std::size_t>(arcs[k].dst)] += w[k];
       out[static_cast<std::size_t>(arcs[k].src)] += w[k];
     }
     // arcs are sorted by dst: the CSR rows follow directly.
     P.col.reserve(arcs.size()), P.val.reserve(arcs.size());
     Q.col.reserve(arcs.size()), Q.val.reserve(arcs.size());
-    std::vector<char> has_out(N, 0);
+    std::vector<char>& has_out = ops.has_out;
+    has_out.assign(N, 0);
     for (std::size_t k = 0; k < arcs.size(); ++k) {
       const auto i = static_cast<std::size_t>(arcs[k].dst), j = static_cast<std::size_t>(arcs[k].src);
       if (w[k] <= 0) continue;
@@ -911,18 +901,26 @@ class RiskMap {
     }
     for (std::size_t i = 0; i < N; ++i) P.ptr[i + 1] += P.ptr[i];
     Q.ptr = P.ptr;
-    P_ = std::move(P);
-    Q_ = std::move(Q);
-    has_out_ = std::move(has_out);
+    return ops;
   }
 
-  /// Σ over signals at each place of w c x 2^(−age/h), for signals with time ≤ at.
+  /// A signal's pressure at `at`: w_k · c · x · 2^(−age / h_k), with the kind constants looked up once.
+  struct Decay {
+    std::vector<double> weight, rate;  // rate = ln 2 / half-life
+    explicit Decay(const RiskConfig& c) {
+      for (const auto& k : c.source_kinds)
+        weight.push_back(k.weight), rate.push_back(std::log(2.0) / static_cast<double>(k.half_life));
+    }
+    double operator()(const RiskMap& m, std::size_t s, Timestamp at) const {
+      const auto k = m.kind_s_[s];
+      return weight[k] * m.confidence_s_[s] * m.intensity_s_[s] * std::exp(-rate[k] * static_cast<double>(at - m.time_s_[s]));
+    }
+  };
+
+  /// Σ over signals at each place of their pressure, for signals with time ≤ at.
   std::vector<double> pressure(Timestamp at) const {
     const std::size_t N = static_cast<std::size_t>(ids_.size());
-    const std::size_t K = config_.source_kinds.size();
-    std::vector<double> w(K), lam(K);
-    for (std::size_t k = 0; k < K; ++k)
-      w[k] = config_.source_kinds[k].weight, lam[k] = std::log(2.0) / static_cast<double>(config_.source_kinds[k].half_life);
+    const Decay decay(config_);
     const std::size_t S = place_s_.size();
     const unsigned workers = crisiskit::detail::planned_workers(S, std::max<std::size_t>(1 << 18, N / 4));
     std::vector<std::vector<double>> part(workers);
@@ -931,9 +929,7 @@ class RiskMap {
       p.assign(N, 0.0);
       for (std::size_t s = lo; s < hi; ++s) {
         if (time_s_[s] > at) continue;
-        const auto k = kind_s_[s];
-        p[static_cast<std::size_t>(place_s_[s])] +=
-            w[k] * confidence_s_[s] * intensity_s_[s] * std::exp(-lam[k] * static_cast<double>(at - time_s_[s]));
+        p[static_cast<std::size_t>(place_s_[s])] += decay(*this, s, at);
       }
     });
     std::vector<double> out = part.empty() || part[0].empty() ? std::vector<double>(N, 0.0) : std::move(part[0]);
