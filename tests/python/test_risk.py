@@ -199,6 +199,8 @@ def test_bad_input_names_field_row_value_and_changes_nothing():
         (dict(place=["c01", "c02"], time=T0, kind="incident", intensity=[-1.0, 1.0]), r"intensity\[0\]"),
         (dict(place=["c01", "c02"], time=T0, kind="incident", confidence=[1.0, 1.5]), r"confidence\[1\]"),
         (dict(place=["c01"], time=T0, kind="rumour"), "unknown source kind"),
+        (dict(place=["c01"], time=T0, kind="incident", intensity=1e308), r"intensity\[0\] = 1e\+308.*implausibly large"),
+        (dict(place=["c01"], time=10**15, kind="incident"), r"time\[0\]"),
         (dict(place=["c01", "c02"], time=T0, kind=["incident", "rumour"]), r"kind\[1\]"),
         (dict(place=["c01"], time="2024-01-01T00:00:00", kind="incident"), "offset"),
         (dict(place=["c01", "c02"], time=[T0], kind="incident", intensity=[1.0, 2.0, 3.0]), "intensity"),

@@ -110,20 +110,20 @@ struct RiskConfig {
       const auto row = static_cast<std::int64_t>(k);
       CRISISKIT_CHECK(!s.name.empty(), "source_kinds.name", row, s.name, "must not be empty");
       CRISISKIT_CHECK(seen.emplace(s.name, 0).second, "source_kinds.name", row, s.name, "duplicate source kind");
-      CRISISKIT_CHECK(std::isfinite(s.weight) && s.weight >= 0, "source_kinds.weight", row, s.weight,
-                      "must be a finite number ≥ 0");
+      CRISISKIT_CHECK(s.weight >= 0 && s.weight <= 1e6, "source_kinds.weight", row, s.weight,
+                      "must be within [0, 1e6]");
       CRISISKIT_CHECK(s.half_life > 0, "source_kinds.half_life", row, s.half_life, "must be positive (seconds)");
     }
     CRISISKIT_CHECK(source_kinds.size() < 65535, "source_kinds", InvalidInput::no_index, source_kinds.size(),
                     "at most 65534 kinds");
     for (const auto& [k, v] : place_factors)
-      CRISISKIT_CHECK(std::isfinite(v) && v >= 0, "place_factors", InvalidInput::no_index, k,
-                      fmt::format("factor {} must be finite and ≥ 0", v));
+      CRISISKIT_CHECK(v >= 0 && v <= 1e6, "place_factors", InvalidInput::no_index, k,
+                      fmt::format("factor {} must be within [0, 1e6]", v));
     for (const auto& [k, v] : link_type_factors)
-      CRISISKIT_CHECK(std::isfinite(v) && v >= 0, "link_type_factors", InvalidInput::no_index, k,
-                      fmt::format("factor {} must be finite and ≥ 0", v));
-    CRISISKIT_CHECK(std::isfinite(vulnerability_gain) && vulnerability_gain >= 0, "vulnerability_gain",
-                    InvalidInput::no_index, vulnerability_gain, "must be finite and ≥ 0");
+      CRISISKIT_CHECK(v >= 0 && v <= 1e6, "link_type_factors", InvalidInput::no_index, k,
+                      fmt::format("factor {} must be within [0, 1e6]", v));
+    CRISISKIT_CHECK(vulnerability_gain >= 0 && vulnerability_gain <= 1e6, "vulnerability_gain",
+                    InvalidInput::no_index, vulnerability_gain, "must be within [0, 1e6]");
     CRISISKIT_CHECK(alpha >= 0 && alpha < 1, "alpha", InvalidInput::no_index, alpha,
                     "must be in [0, 1): propagation converges only for a damping below 1");
     CRISISKIT_CHECK(std::isfinite(scale) && scale > 0, "scale", InvalidInput::no_index, scale, "must be positive");

@@ -262,7 +262,8 @@ class RiskMap {
       CRISISKIT_CHECK(dst[r] >= 0 && dst[r] < N, "dst", row, dst[r], fmt::format("place index out of range [0, {})", N));
       CRISISKIT_CHECK(src[r] != dst[r], "dst", row, ids_.id(dst[r]), "a place cannot link to itself");
       if (!weight.empty())
-        CRISISKIT_CHECK(std::isfinite(weight[r]) && weight[r] >= 0, "weight", row, weight[r], "must be finite and ≥ 0");
+        CRISISKIT_CHECK(std::isfinite(weight[r]) && weight[r] >= 0 && weight[r] <= 1e12, "weight", row, weight[r],
+                        "must be finite, ≥ 0 and ≤ 1e12");
     }
     std::uint16_t tcode = 0;
     auto it = std::find(link_types_.begin(), link_types_.end(), type);
@@ -327,7 +328,8 @@ class RiskMap {
   /// indices (kind_code). Times in UTC seconds, any order.
   /// \throws InvalidInput naming the field, row and value (place out of
   /// range, unknown kind, NaN/negative/infinite intensity, confidence outside
-  /// [0, 1], time outside years 1000–9999); nothing is added then.
+  /// [0, 1], intensity above max_intensity, time outside years 1000–9999);
+  /// nothing is added then.
   void add_signals(Span<const Index> place, Span<const Timestamp> time, Span<const std::uint16_t> kind,
                    Span<const double> intensity, Span<const double> confidence) {
     const std::size_t n = place.size();
@@ -345,7 +347,7 @@ class RiskMap {
     crisiskit::detail::parallel_for(n, 1 << 16, [&](std::size_t lo, std::size_t hi, unsigned wk) {
       for (std::size_t r = lo; r < hi; ++r) {
         const bool ok = place[r] >= 0 && place[r] < N && time[r] >= tmin && time[r] <= tmax && kind[r] < K &&
-                        std::isfinite(intensity[r]) && intensity[r] >= 0 && confidence[r] >= 0 && confidence[r] <= 1;
+                        intensity[r] >= 0 && intensity[r] <= max_intensity && confidence[r] >= 0 && confidence[r] <= 1;
         if (!ok) {
           first_bad[wk] = r;
           return;
@@ -359,6 +361,8 @@ class RiskMap {
       CRISISKIT_CHECK(time[bad] >= tmin && time[bad] <= tmax, "time", row, time[bad], "outside years 1000–9999 (UTC seconds expected)");
       CRISISKIT_CHECK(kind[bad] < K, "kind", row, kind[bad], fmt::format("kind index out of range [0, {})", K));
       CRISISKIT_CHECK(std::isfinite(intensity[bad]) && intensity[bad] >= 0, "intensity", row, intensity[bad], "must be finite and ≥ 0");
+      CRISISKIT_CHECK(intensity[bad] <= max_intensity, "intensity", row, intensity[bad],
+                      "is implausibly large (max 1e12): pressures would overflow; check the source's units");
       throw_invalid("confidence", row, confidence[bad], "must be within [0, 1]");
     }
     // Reserve every column first: an allocation failure then happens before any column grows.
@@ -372,6 +376,10 @@ class RiskMap {
     intensity_s_.insert(intensity_s_.end(), intensity.begin(), intensity.end());
     confidence_s_.insert(confidence_s_.end(), confidence.begin(), confidence.end());
   }
+  /// Largest accepted intensity. With weights and factors ≤ 1e6 (RiskConfig)
+  /// no sum of pressures can overflow a double.
+  static constexpr double max_intensity = 1e12;
+
   std::size_t num_signals() const noexcept { return place_s_.size(); }
   const std::vector<std::int32_t>& signal_places() const noexcept { return place_s_; }
   const std::vector<Timestamp>& signal_times() const noexcept { return time_s_; }
