@@ -22,3 +22,9 @@
 #include "crisiskit/risk/hawkes.hpp"
 #include "crisiskit/risk/risk_map.hpp"
 #include "crisiskit/risk/sparse.hpp"
+
+#include "crisiskit/severity/assessor.hpp"
+#include "crisiskit/severity/config.hpp"
+#include "crisiskit/severity/national.hpp"
+#include "crisiskit/severity/secondary.hpp"
+#include "crisiskit/severity/tracker.hpp"
