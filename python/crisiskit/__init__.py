@@ -7,6 +7,12 @@ signals → explainable 0–100 scores, latent causes (潜在诱因) and 72-hour
 incident forecasts from a Hawkes model (``ck.HawkesModel``, ``ck.RiskConfig``,
 ``ck.SourceKind``).
 
+Severity (三维评估): ``ck.SeverityAssessor`` scores impact scope × harm ×
+trend (0–10 each and overall, explainable, missing indicators bounded),
+``ck.SeverityTracker`` keeps each event's history and the 2-hour
+re-assessment clock, ``ck.national_grade`` applies regulation tables
+(``ck.GradingTable``, built-in: the production-safety accident grades).
+
 Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 ``ck.ResponsePlan``, ``ck.grade`` (stateless, vectorised), ``ck.AlertBoard``
 (stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
@@ -59,7 +65,6 @@ from ._core import (
     grade,
     haversine_m,
     name_zh,
-    national_grade,
     national_grade_roman,
     parse_offset,
     parse_time,
@@ -68,6 +73,17 @@ from ._core import (
     warning_color,
 )
 from .risk import Explanation, RiskMap
+from .severity import (
+    GradingTable,
+    Indicators,
+    NationalGrade,
+    SeverityAssessor,
+    SeverityConfig,
+    SeverityResult,
+    SeverityTracker,
+    national_grade,
+    secondary_likelihood,
+)
 from ._time import from_seconds, to_duration, to_seconds, to_seconds_array
 
 __version__ = "0.1.0"
@@ -84,14 +100,21 @@ __all__ = [
     "Error",
     "Explanation",
     "GradingPolicy",
+    "GradingTable",
     "HawkesModel",
     "IdMap",
+    "Indicators",
     "InvalidInput",
+    "NationalGrade",
     "ObligationSpec",
     "ObligationStatus",
     "ResponsePlan",
     "RiskConfig",
     "RiskMap",
+    "SeverityAssessor",
+    "SeverityConfig",
+    "SeverityResult",
+    "SeverityTracker",
     "SourceKind",
     "StateError",
     "SubjectState",
@@ -113,6 +136,7 @@ __all__ = [
     "national_grade_roman",
     "parse_offset",
     "parse_time",
+    "secondary_likelihood",
     "to_cap",
     "to_duration",
     "to_seconds",

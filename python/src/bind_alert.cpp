@@ -11,13 +11,6 @@ namespace crisiskit::python {
 
 namespace {
 
-AlertLevel level_arg(py::handle v, const char* field = "level") {
-  if (py::isinstance<py::str>(v)) return alert_level_from_name(v.cast<std::string>(), field);
-  if (py::isinstance<py::int_>(v) && !py::isinstance<py::bool_>(v))  // IntEnum members are ints
-    return alert_level_from_int(v.cast<long long>(), field);
-  throw_repr(field, InvalidInput::no_index, v, "expected an AlertLevel, its number or its name");
-}
-
 template <std::size_t N>
 std::array<double, N> doubles_arg(py::handle v, const char* field) {
   std::array<double, N> out{};

@@ -6,6 +6,7 @@
 #include "common.hpp"
 
 #include "crisiskit/risk/risk_map.hpp"
+#include "crisiskit/severity/secondary.hpp"
 
 namespace crisiskit::python {
 
@@ -628,6 +629,16 @@ void bind_risk(py::module_& m) {
                       s.map.set_model(m);
                     },
                     "The fitted HawkesModel (None before fit); assign a saved one to load it.")
+      .def("_secondary_likelihood",
+           [](const PyRiskMap& self, const std::vector<std::string>& places, py::handle at, double horizon_hours) {
+             BusyGuard g(self.busy, "RiskMap");
+             const Timestamp t = time_arg(at, "at");
+             CRISISKIT_CHECK(std::isfinite(horizon_hours) && horizon_hours > 0 && horizon_hours <= 24 * 366,
+                             "horizon_hours", InvalidInput::no_index, horizon_hours, "must be in (0, 8784] hours");
+             py::gil_scoped_release nogil;
+             return crisiskit::severity::secondary_likelihood(
+                 self.map, places, t, static_cast<Duration>(std::llround(horizon_hours * 3600)));
+           })
       .def("_forecast", [](const PyRiskMap& self, py::handle at, double horizon_hours) {
         BusyGuard g(self.busy, "RiskMap");
         const Timestamp t = time_arg(at, "at");

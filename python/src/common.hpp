@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crisiskit/alert/level.hpp"
 #include "crisiskit/core/error.hpp"
 #include "crisiskit/core/time.hpp"
 
@@ -170,6 +171,14 @@ py::array_t<T, py::array::c_style | py::array::forcecast> array_1d(py::handle v,
   return a;
 }
 
+// An AlertLevel from a member, its number or its name.
+inline AlertLevel level_arg(py::handle v, const char* field = "level") {
+  if (py::isinstance<py::str>(v)) return alert_level_from_name(v.cast<std::string>(), field);
+  if (py::isinstance<py::int_>(v) && !py::isinstance<py::bool_>(v))  // IntEnum members are ints
+    return alert_level_from_int(v.cast<long long>(), field);
+  throw_repr(field, InvalidInput::no_index, v, "expected an AlertLevel, its number or its name");
+}
+
 // Objects whose methods release the GIL refuse a second caller instead of
 // racing (or deadlocking on a mutex held across a GIL hand-off).
 class BusyGuard {
@@ -190,5 +199,6 @@ void bind_core(py::module_& m);
 void bind_alert(py::module_& m);
 void bind_cap(py::module_& m);
 void bind_risk(py::module_& m);
+void bind_severity(py::module_& m);
 
 }  // namespace crisiskit::python

@@ -35,4 +35,5 @@ PYBIND11_MODULE(_core, m) {
   bind_cap(m);  // before alert: AlertBoard.cap_messages returns CapAlert
   bind_alert(m);
   bind_risk(m);  // after alert: RiskConfig holds a GradingPolicy
+  bind_severity(m);
 }
