@@ -56,6 +56,14 @@ def _invalid(field: str, index: Optional[int], value: Any, problem: str) -> "_co
     return e
 
 
+def _freeze(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
 def _choice(value: Any, names: Sequence[str], field: str, index: Optional[int]) -> int:
     if isinstance(value, str) and value.lower() in names:
         return names.index(value.lower())
@@ -77,7 +85,8 @@ def _agg(spec: Any, field: str, index: Optional[int] = None) -> Tuple[int, float
         if unknown:
             raise _invalid(field, index, sorted(unknown)[0], "unknown key (expected method, p, shift)")
         m, p, shift = _agg(spec.get("method", "arithmetic"), f"{field}.method", index)
-        return m, float(spec.get("p", p)), float(spec.get("shift", shift))
+        # A setting the method ignores is dropped, so equal configs compare equal.
+        return m, float(spec.get("p", p)) if m == 3 else 1.0, float(spec.get("shift", shift)) if m == 1 else 0.0
     raise _invalid(field, index, spec, "expected a method name or a dict {method, p, shift}")
 
 
@@ -139,7 +148,7 @@ class SeverityConfig:
         overall: Any = "geometric",
         policy: Any = None,
     ) -> None:
-        specs = list(_BUILTIN_SPECS.values()) if indicators is None else self._specs(indicators)
+        specs = self._specs(list(_BUILTIN_SPECS.values()) if indicators is None else indicators)
         if isinstance(within, (str, Mapping)):
             w3 = [_agg(within, "within")] * 3
         else:
@@ -294,7 +303,7 @@ class SeverityConfig:
         return isinstance(other, SeverityConfig) and self._core == other._core
 
     def __hash__(self) -> int:
-        return hash(self.to_bytes())
+        return hash(_freeze(self.to_dict()))  # by value, like ==: 0.0 and -0.0 hash alike
 
     def __repr__(self) -> str:
         return (
@@ -595,11 +604,14 @@ class SeverityAssessor(_core._SeverityAssessorCore):
                 cols.append(None)
                 continue
             s = df[n]
-            try:
-                cols.append(s.to_numpy(dtype=np.float64, na_value=np.nan))
-            except (TypeError, ValueError):
+            kind = s.dtype.kind
+            if kind == "O":
                 bad = next((i for i, v in enumerate(s) if not _is_number_or_na(v)), None)
-                raise _invalid(n, bad, s.iloc[bad] if bad is not None else s.dtype, "must be a number") from None
+                if bad is not None:
+                    raise _invalid(n, bad, s.iloc[bad], "must be a number")
+            elif kind not in "fiu":  # bool, datetime, timedelta, str, category: refused, never cast
+                raise _invalid(n, None, str(s.dtype), "must be a numeric column (float or int)")
+            cols.append(s.to_numpy(dtype=np.float64, na_value=np.nan))
         d = self._assess_columns(cols, len(df))
         d["level_name"] = pd.Categorical.from_codes(d["level"], categories=_LEVEL_CATEGORIES, ordered=True)
         order = ["scope", "harm", "trend", "overall", "overall_lo", "overall_hi", "level", "level_name", "level_lo",
@@ -616,6 +628,8 @@ class SeverityAssessor(_core._SeverityAssessorCore):
 def _is_number_or_na(v: Any) -> bool:
     if v is None or v is pd.NA:
         return True
+    if isinstance(v, (np.bool_, np.datetime64, np.timedelta64)):
+        return False
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
@@ -915,7 +929,7 @@ class GradingTable:
         return isinstance(other, GradingTable) and self._core == other._core
 
     def __hash__(self) -> int:
-        return hash(self.to_bytes())
+        return hash(_freeze(self.to_dict()))
 
     def __repr__(self) -> str:
         return f"GradingTable({self.name!r}, grades={[g['name'] for g in self.grades]}, reads={self.indicators})"

@@ -97,3 +97,10 @@ def test_risk_map_example_runs():
     r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "hazard" in r.stdout and "p_any" in r.stdout and "HawkesModel" in r.stdout
+
+
+def test_severity_example_runs():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "severity.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "level=WARNING" in r.stdout and "重大 (Ⅱ, WARNING)" in r.stdout and "population_growth" in r.stdout

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "crisiskit/alert/level.hpp"
 #include "crisiskit/detail/parallel.hpp"
 #include "crisiskit/severity/config.hpp"
@@ -135,8 +137,7 @@ class SeverityAssessor {
       if (!std::isnan(values[i])) cfg_.check_value(i, values[i]);
     SeverityResult r;
     r.scores.resize(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i)
-      r.scores[i] = std::isnan(values[i]) ? values[i] : cfg_.indicators()[i].transform(values[i]);
+    for (std::size_t i = 0; i < values.size(); ++i) transform_block(cfg_.indicators()[i].transform, &values[i], &r.scores[i], 1);
     r.values = std::move(values);
     Row row = evaluate(r.scores.data(), 1);
     r.dimension = row.dim;
@@ -216,7 +217,7 @@ class SeverityAssessor {
       x.indicator = i;
       x.value = r.values[i];
       auto overall_at = [&](double raw) {
-        s[i] = spec.transform(raw);
+        transform_block(spec.transform, &raw, &s[i], 1);
         return evaluate(s.data(), 1).overall;
       };
       const double top = std::max(x.value, spec.domain == Domain::SHARE ? std::min(spec.transform.hi, 1.0)
@@ -263,20 +264,19 @@ class SeverityAssessor {
   void assess_batch(std::size_t rows, const std::vector<const double*>& columns, const BatchOutput& out) const {
     CRISISKIT_CHECK(columns.size() == cfg_.size(), "columns", InvalidInput::no_index, columns.size(),
                     fmt::format("must have one column pointer per indicator ({})", cfg_.size()));
-    constexpr std::size_t block = 256;
     const std::size_t K = cfg_.size();
     const unsigned workers = detail::planned_workers(rows, 1 << 14);
     std::vector<std::pair<std::size_t, std::size_t>> bad(workers, {rows, 0});  // (row, column)
     detail::parallel_for(
         rows, 1 << 14,
         [&](std::size_t b, std::size_t e, unsigned w) {
-          std::vector<double> s(K * block);  // indicator-major scratch: s[k * block + r]
-          std::vector<double> row(K);
-          for (std::size_t r0 = b; r0 < e; r0 += block) {
-            const std::size_t m = std::min(block, e - r0);
+          std::vector<double> s(K * kBlock);  // indicator-major scores: s[k * kBlock + r]
+          Block blk(kBlock);
+          for (std::size_t r0 = b; r0 < e; r0 += kBlock) {
+            const std::size_t m = std::min(kBlock, e - r0);
             bool block_bad = false;
             for (std::size_t k = 0; k < K; ++k) {
-              double* sk = s.data() + k * block;
+              double* sk = s.data() + k * kBlock;
               const double* col = columns[k];
               if (!col) {
                 std::fill(sk, sk + m, std::numeric_limits<double>::quiet_NaN());
@@ -297,22 +297,25 @@ class SeverityAssessor {
               transform_block(spec.transform, col + r0, sk, m);
             }
             if (block_bad) return;
-            for (std::size_t r = 0; r < m; ++r) {
-              for (std::size_t k = 0; k < K; ++k) row[k] = s[k * block + r];
-              const Row x = evaluate(row.data(), 1);
-              const std::size_t o = r0 + r;
-              if (out.scope) out.scope[o] = x.dim[0];
-              if (out.harm) out.harm[o] = x.dim[1];
-              if (out.trend) out.trend[o] = x.dim[2];
-              if (out.overall) out.overall[o] = x.overall;
-              if (out.overall_lo) out.overall_lo[o] = x.overall_lo;
-              if (out.overall_hi) out.overall_hi[o] = x.overall_hi;
-              const auto& pol = cfg_.policy();
-              if (out.level) out.level[o] = static_cast<std::int8_t>(pol.level_of(x.overall));
-              if (out.level_lo) out.level_lo[o] = static_cast<std::int8_t>(pol.level_of(x.overall_lo));
-              if (out.level_hi) out.level_hi[o] = static_cast<std::int8_t>(pol.level_of(x.overall_hi));
-              if (out.n_missing) out.n_missing[o] = x.n_missing;
-            }
+            evaluate_block(s.data(), kBlock, m, blk);
+            const auto& pol = cfg_.policy();
+            auto put = [&](double* dst, const double* src) {
+              if (dst) std::copy(src, src + m, dst + r0);
+            };
+            put(out.scope, blk.dim[0]);
+            put(out.harm, blk.dim[1]);
+            put(out.trend, blk.dim[2]);
+            put(out.overall, blk.overall);
+            put(out.overall_lo, blk.overall_lo);
+            put(out.overall_hi, blk.overall_hi);
+            auto put_level = [&](std::int8_t* dst, const double* src) {
+              if (dst)
+                for (std::size_t r = 0; r < m; ++r) dst[r0 + r] = static_cast<std::int8_t>(pol.level_of(src[r]));
+            };
+            put_level(out.level, blk.overall);
+            put_level(out.level_lo, blk.overall_lo);
+            put_level(out.level_hi, blk.overall_hi);
+            if (out.n_missing) std::copy(blk.miss.begin(), blk.miss.begin() + static_cast<std::ptrdiff_t>(m), out.n_missing + r0);
           }
         });
     auto first = *std::min_element(bad.begin(), bad.end());
@@ -323,11 +326,263 @@ class SeverityAssessor {
   }
 
  private:
+  // Rows are evaluated in blocks so every inner loop runs over contiguous
+  // arrays the compiler vectorises, and log/exp go through Eigen's SIMD
+  // kernels. A single assessment is a block of one row, so both paths share
+  // one implementation.
+  static constexpr std::size_t kBlock = 256;
+
+  struct Block {
+    explicit Block(std::size_t m) : buf(17 * m), miss(m) {
+      double* p = buf.data();
+      for (int d = 0; d < 3; ++d) dim[d] = p, p += m, dim_lo[d] = p, p += m, dim_hi[d] = p, p += m;
+      overall = p, p += m, overall_lo = p, p += m, overall_hi = p, p += m;
+      acc = p, p += m, wp = p, p += m, wm = p, p += m, nm = p, p += m, tmp = p;
+    }
+    std::vector<double> buf;
+    std::vector<std::int32_t> miss;
+    std::array<double*, 3> dim{}, dim_lo{}, dim_hi{};
+    double *overall, *overall_lo, *overall_hi;
+    double *acc, *wp, *wm, *nm, *tmp;  // scratch
+  };
+
   struct Row {
     std::array<double, 3> dim, dim_lo, dim_hi;
     double overall, overall_lo, overall_hi;
     std::int32_t n_missing;
   };
+
+  Row evaluate(const double* s, std::size_t /*stride*/) const {
+    Block b(1);
+    evaluate_block(s, 1, 1, b);
+    Row x{};
+    for (int d = 0; d < 3; ++d) x.dim[d] = b.dim[d][0], x.dim_lo[d] = b.dim_lo[d][0], x.dim_hi[d] = b.dim_hi[d][0];
+    x.overall = b.overall[0];
+    x.overall_lo = b.overall_lo[0];
+    x.overall_hi = b.overall_hi[0];
+    x.n_missing = b.miss[0];
+    return x;
+  }
+
+  using ArrayMap = Eigen::Map<Eigen::ArrayXd>;
+
+  static void vlog(double* x, std::size_t m) { ArrayMap(x, static_cast<Eigen::Index>(m)) = ArrayMap(x, static_cast<Eigen::Index>(m)).log(); }
+  static void vexp(double* x, std::size_t m) { ArrayMap(x, static_cast<Eigen::Index>(m)) = ArrayMap(x, static_cast<Eigen::Index>(m)).exp(); }
+
+  // v ← v^(1/p) for v ≥ 0.
+  static void vroot(double* v, std::size_t m, double p) {
+    if (p == 1) return;
+    ArrayMap a(v, static_cast<Eigen::Index>(m));  // Eigen's sqrt is one SIMD instruction (no errno path)
+    if (p == 2) {
+      a = a.sqrt();
+    } else if (p == 4) {
+      a = a.sqrt().sqrt();
+    } else {
+      vlog(v, m);  // log 0 = −inf → exp → 0
+      for (std::size_t r = 0; r < m; ++r) v[r] /= p;
+      vexp(v, m);
+    }
+  }
+
+  // Eigen's max/min/log are SIMD kernels whatever the compiler flags; plain
+  // compare-and-select loops are not vectorised under GCC's default
+  // trapping-math. Adding (x − x) restores NaN (missing) and adds an exact 0
+  // otherwise (inputs are validated finite first).
+  static void transform_block(const Transform& t, const double* x, double* s, std::size_t m) {
+    const auto n = static_cast<Eigen::Index>(m);
+    Eigen::Map<const Eigen::ArrayXd> X(x, n);
+    ArrayMap S(s, n);
+    if (t.kind == TransformKind::LOG) {
+      const double l0 = std::log1p(t.lo), inv = 10.0 / (std::log1p(t.hi) - l0);
+      S = (X.max(t.lo) + 1.0).log();
+      S = ((S - l0) * inv).max(0.0).min(10.0) + (X - X);
+    } else {
+      const double inv = 10.0 / (t.hi - t.lo);
+      S = ((X - t.lo) * inv).max(0.0).min(10.0) + (X - X);
+    }
+  }
+
+  // Aggregates n score arrays (item k at s[k * stride], m rows; NaN = missing)
+  // with weights w into point (NaN when nothing with weight > 0 is present)
+  // and, when lo/hi are given, the range with missing items at 0 and at 10.
+  static void aggregate_block(const Aggregation& a, std::size_t n, const double* w, const double* const* s,
+                              std::size_t m, Block& b, double* point, double* lo, double* hi, std::int32_t* miss) {
+    double* acc = b.acc;
+    double* wp = b.wp;
+    double* wm = b.wm;
+    double* tmp = b.tmp;
+    double* nm = b.nm;  // missing count, as double so the pass vectorises
+    const bool is_max = a.method == Method::MAX;
+    std::fill(acc, acc + m, is_max ? -1.0 : 0.0);
+    std::fill(wp, wp + m, 0.0);
+    std::fill(wm, wm + m, 0.0);
+    std::fill(nm, nm + m, 0.0);
+    double W = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double wk = w[k];
+      const double* x = s[k];
+      W += wk;
+      // One pass per item: presence, weights present / missing, missing count,
+      // and the accumulator when it is a plain polynomial of the score.
+      auto pass = [&](auto f) {
+        for (std::size_t r = 0; r < m; ++r) {
+          const bool p = x[r] == x[r];
+          const double present = p ? wk : 0.0, v = p ? x[r] : 0.0;
+          wp[r] += present;
+          nm[r] += p ? 0.0 : 1.0;
+          acc[r] += f(v);
+        }
+      };
+      const bool poly = a.method == Method::ARITHMETIC || (a.method == Method::POWER && (a.p == 1 || a.p == 2 || a.p == 4));
+      if (wk > 0 && poly) {
+        if (a.method == Method::ARITHMETIC || a.p == 1) {
+          pass([wk](double v) { return wk * v; });
+        } else if (a.p == 2) {
+          pass([wk](double v) { return wk * (v * v); });
+        } else {
+          pass([wk](double v) {
+            const double v2 = v * v;
+            return wk * (v2 * v2);
+          });
+        }
+        continue;
+      }
+      pass([](double) { return 0.0; });
+      if (wk <= 0) continue;  // takes no part in the value (only dimension weights may be 0)
+      // Loops select a value first and then compute on every lane: a
+      // conditional floating-point operation would not be vectorised (it
+      // could raise a flag the C++ model says must not be raised).
+      switch (a.method) {
+        case Method::ARITHMETIC:
+          break;
+        case Method::POWER:
+          for (std::size_t r = 0; r < m; ++r) tmp[r] = x[r] == x[r] ? x[r] : 0.0;
+          vlog(tmp, m);  // log 0 = −inf → exp → 0: a missing item adds 0
+          for (std::size_t r = 0; r < m; ++r) tmp[r] *= a.p;
+          vexp(tmp, m);
+          for (std::size_t r = 0; r < m; ++r) acc[r] += wk * tmp[r];
+          break;
+        case Method::GEOMETRIC:
+          for (std::size_t r = 0; r < m; ++r) {
+            const double v = x[r] + a.shift;
+            tmp[r] = v == v ? v : 1.0;  // ln 1 = 0 for missing
+          }
+          vlog(tmp, m);
+          for (std::size_t r = 0; r < m; ++r) acc[r] += wk * tmp[r];
+          break;
+        case Method::MAX: {
+          for (std::size_t r = 0; r < m; ++r) tmp[r] = x[r] == x[r] ? x[r] : -1.0;
+          ArrayMap A(acc, static_cast<Eigen::Index>(m));
+          A = A.max(ArrayMap(tmp, static_cast<Eigen::Index>(m)));
+          break;
+        }
+      }
+    }
+    if (miss)
+      for (std::size_t r = 0; r < m; ++r) miss[r] += static_cast<std::int32_t>(nm[r]);
+    // Weight of the missing items; exactly 0 when none is missing.
+    for (std::size_t r = 0; r < m; ++r) {
+      const double d = W - wp[r];
+      wm[r] = nm[r] > 0.0 ? (d > 0.0 ? d : 0.0) : 0.0;
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    // MAX counts only weight > 0 items as present.
+    if (is_max) {
+      std::fill(wp, wp + m, 0.0);
+      std::fill(wm, wm + m, 0.0);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (w[k] <= 0) continue;
+        for (std::size_t r = 0; r < m; ++r) (s[k][r] == s[k][r] ? wp[r] : wm[r]) += 1.0;
+      }
+      for (std::size_t r = 0; r < m; ++r) {
+        point[r] = wp[r] > 0 ? acc[r] : nan;
+        if (lo) lo[r] = wp[r] > 0 ? acc[r] : 0.0;
+        if (hi) hi[r] = wm[r] > 0 ? 10.0 : acc[r];
+      }
+      return;
+    }
+    if (a.method == Method::ARITHMETIC) {
+      for (std::size_t r = 0; r < m; ++r) {
+        point[r] = wp[r] > 0 ? acc[r] / wp[r] : nan;
+        if (lo) lo[r] = W > 0 ? acc[r] / W : 0.0;
+        if (hi) hi[r] = W > 0 ? (acc[r] + 10.0 * wm[r]) / W : 10.0;
+      }
+      return;
+    }
+    if (a.method == Method::POWER) {
+      const double top = std::pow(10.0, a.p);
+      for (std::size_t r = 0; r < m; ++r) {
+        point[r] = wp[r] > 0 ? acc[r] / wp[r] : 0.0;
+        if (lo) lo[r] = W > 0 ? acc[r] / W : 0.0;
+        if (hi) hi[r] = W > 0 ? (acc[r] + top * wm[r]) / W : top;
+      }
+      vroot(point, m, a.p);
+      if (lo) vroot(lo, m, a.p);
+      if (hi) vroot(hi, m, a.p);
+      for (std::size_t r = 0; r < m; ++r)
+        if (!(wp[r] > 0)) point[r] = nan;
+      return;
+    }
+    // GEOMETRIC, shift c: exp(mean of ln(s + c)) − c.
+    const double c = a.shift, lc = std::log(c), l10 = std::log(10.0 + c);
+    for (std::size_t r = 0; r < m; ++r) {
+      point[r] = wp[r] > 0 ? acc[r] / wp[r] : 0.0;
+      if (lo) lo[r] = W > 0 ? (acc[r] + (wm[r] > 0 ? wm[r] * lc : 0.0)) / W : lc;
+      if (hi) hi[r] = W > 0 ? (acc[r] + wm[r] * l10) / W : l10;
+    }
+    auto back = [&](double* v) {
+      vexp(v, m);
+      for (std::size_t r = 0; r < m; ++r) v[r] = std::max(0.0, v[r] - c);
+    };
+    back(point);
+    if (lo) back(lo);
+    if (hi) back(hi);
+    for (std::size_t r = 0; r < m; ++r)
+      if (!(wp[r] > 0)) point[r] = nan;
+  }
+
+  // Rounding in exp/log can land a hair above 10; scores are 0–10 by contract. NaN stays NaN.
+  static void cap10(double* v, std::size_t m) {
+    if (v)
+      for (std::size_t r = 0; r < m; ++r) v[r] = v[r] > 10.0 ? 10.0 : v[r];
+  }
+
+  // Scores s[k * stride + r] (k over indicators, r < m) → dimensions, overall, ranges.
+  void evaluate_block(const double* s, std::size_t stride, std::size_t m, Block& b) const {
+    std::fill(b.miss.begin(), b.miss.begin() + static_cast<std::ptrdiff_t>(m), 0);
+    std::vector<const double*> items;
+    for (int d = 0; d < 3; ++d) {
+      items.clear();
+      for (std::size_t k : dims_[d]) items.push_back(s + k * stride);
+      aggregate_block(cfg_.within()[d], items.size(), wd_[d].data(), items.data(), m, b, b.dim[d], b.dim_lo[d],
+                      b.dim_hi[d], b.miss.data());
+      cap10(b.dim[d], m);
+      cap10(b.dim_lo[d], m);
+      cap10(b.dim_hi[d], m);
+    }
+    const auto& dw = cfg_.dimension_weights();
+    const std::array<const double*, 3> pt{b.dim[0], b.dim[1], b.dim[2]};
+    const std::array<const double*, 3> lo{b.dim_lo[0], b.dim_lo[1], b.dim_lo[2]};
+    const std::array<const double*, 3> hi{b.dim_hi[0], b.dim_hi[1], b.dim_hi[2]};
+    // A NaN dimension is "missing" for the point value; the bounds use every
+    // dimension's bound, so none is missing there.
+    aggregate_block(cfg_.overall(), 3, dw.data(), pt.data(), m, b, b.overall, nullptr, nullptr, nullptr);
+    aggregate_block(cfg_.overall(), 3, dw.data(), lo.data(), m, b, b.overall_lo, nullptr, nullptr, nullptr);
+    aggregate_block(cfg_.overall(), 3, dw.data(), hi.data(), m, b, b.overall_hi, nullptr, nullptr, nullptr);
+    cap10(b.overall, m);
+    cap10(b.overall_lo, m);
+    cap10(b.overall_hi, m);
+  }
+
+  static double ipow(double x, double p) noexcept {
+    if (p == 1) return x;
+    if (p == 2) return x * x;
+    if (p == 4) {
+      const double x2 = x * x;
+      return x2 * x2;
+    }
+    return std::pow(x, p);
+  }
 
   void prepare() {
     for (std::size_t i = 0; i < cfg_.size(); ++i)
@@ -350,138 +605,19 @@ class SeverityAssessor {
     if (spec.domain == Domain::SHARE) return x >= 0 && x <= 1;
     return true;
   }
-  static bool valid_block(const IndicatorSpec& spec, const double* x, std::size_t m) noexcept {
-    // Branch-free scan; NaN (missing) passes because every comparison is false.
-    bool badv = false;
-    if (spec.domain == Domain::NON_NEGATIVE) {
-      for (std::size_t r = 0; r < m; ++r) badv |= (x[r] < 0) | (std::fabs(x[r]) == INFINITY);
-    } else if (spec.domain == Domain::SHARE) {
-      for (std::size_t r = 0; r < m; ++r) badv |= (x[r] < 0) | (x[r] > 1);
-    } else {
-      for (std::size_t r = 0; r < m; ++r) badv |= (std::fabs(x[r]) == INFINITY);
-    }
-    return !badv;
-  }
-  static void transform_block(const Transform& t, const double* x, double* s, std::size_t m) noexcept {
-    if (t.kind == TransformKind::LOG) {
-      const double l0 = std::log1p(t.lo), inv = 10.0 / (std::log1p(t.hi) - l0);
-      for (std::size_t r = 0; r < m; ++r) {
-        const double v = x[r];
-        const double u = v <= t.lo ? 0.0 : (std::log1p(v) - l0) * inv;
-        s[r] = std::isnan(v) ? v : std::min(u, 10.0);
-      }
-    } else {
-      const double inv = 10.0 / (t.hi - t.lo);
-      for (std::size_t r = 0; r < m; ++r) {
-        const double u = (x[r] - t.lo) * inv;  // NaN stays NaN through the clamps below
-        s[r] = u <= 0 ? 0.0 : u >= 10 ? 10.0 : u;
-      }
-    }
+  static bool valid_block(const IndicatorSpec& spec, const double* x, std::size_t m) {
+    // Distance of each value from [lo, hi] through Eigen's SIMD max/min; ±inf
+    // is infinitely far. NaN (missing) yields NaN, which `Zero.max(·)` drops
+    // (Eigen's max keeps its left operand when the other is NaN, as std::max does).
+    const double big = std::numeric_limits<double>::max();
+    const double lo = spec.domain == Domain::REAL ? -big : 0.0;
+    const double hi = spec.domain == Domain::SHARE ? 1.0 : big;
+    const auto n = static_cast<Eigen::Index>(m);
+    Eigen::Map<const Eigen::ArrayXd> X(x, n);
+    const double dev = Eigen::ArrayXd::Zero(n).max((X.max(lo).min(hi) - X).abs()).maxCoeff();
+    return !(dev > 0);
   }
 
-  static double ipow(double x, double p) noexcept {
-    if (p == 1) return x;
-    if (p == 2) return x * x;
-    if (p == 4) {
-      const double x2 = x * x;
-      return x2 * x2;
-    }
-    return std::pow(x, p);
-  }
-
-  // Point value and range of one aggregation. `s[k]` NaN = missing.
-  // Returns {point (NaN if nothing present), lo, hi}.
-  static std::array<double, 3> aggregate(const Aggregation& a, std::size_t n, const double* w, const double* s,
-                                         std::int32_t* n_missing) noexcept {
-    double wp = 0, wm = 0, acc = 0, mx = -1;
-    std::int32_t miss = 0;
-    switch (a.method) {
-      case Method::ARITHMETIC:
-        for (std::size_t k = 0; k < n; ++k) {
-          if (std::isnan(s[k])) { wm += w[k]; ++miss; continue; }
-          wp += w[k];
-          acc += w[k] * s[k];
-        }
-        break;
-      case Method::POWER:
-        for (std::size_t k = 0; k < n; ++k) {
-          if (std::isnan(s[k])) { wm += w[k]; ++miss; continue; }
-          wp += w[k];
-          acc += w[k] * ipow(s[k], a.p);
-        }
-        break;
-      case Method::GEOMETRIC:
-        for (std::size_t k = 0; k < n; ++k) {
-          if (std::isnan(s[k])) { wm += w[k]; ++miss; continue; }
-          wp += w[k];
-          if (w[k] > 0) acc += w[k] * std::log(s[k] + a.shift);
-        }
-        break;
-      case Method::MAX:
-        // Weights are ignored, except that a weight-0 item takes no part.
-        for (std::size_t k = 0; k < n; ++k) {
-          if (std::isnan(s[k])) { wm += w[k]; miss += w[k] > 0; continue; }
-          if (w[k] <= 0) continue;
-          wp += w[k];
-          mx = std::max(mx, s[k]);
-        }
-        break;
-    }
-    if (n_missing) *n_missing += miss;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    const double W = wp + wm;
-    switch (a.method) {
-      case Method::ARITHMETIC:
-        return {wp > 0 ? acc / wp : nan, W > 0 ? acc / W : 0.0, W > 0 ? (acc + 10 * wm) / W : 10.0};
-      case Method::POWER: {
-        const double ip = 1.0 / a.p, top = ipow(10.0, a.p);
-        auto root = [&](double v) { return a.p == 1 ? v : std::pow(v, ip); };
-        return {wp > 0 ? root(acc / wp) : nan, W > 0 ? root(acc / W) : 0.0, W > 0 ? root((acc + top * wm) / W) : 10.0};
-      }
-      case Method::GEOMETRIC: {
-        auto back = [&](double l) { return std::max(0.0, std::exp(l) - a.shift); };
-        const double l0 = wm > 0 ? wm * std::log(a.shift) : 0.0, l10 = wm * std::log(10.0 + a.shift);
-        return {wp > 0 ? back(acc / wp) : nan, W > 0 ? back((acc + l0) / W) : 0.0,
-                W > 0 ? back((acc + l10) / W) : 10.0};
-      }
-      case Method::MAX:
-        return {wp > 0 ? mx : nan, wp > 0 ? mx : 0.0, wm > 0 ? 10.0 : mx};
-    }
-    return {nan, 0.0, 10.0};
-  }
-
-  Row evaluate(const double* s, std::size_t stride) const noexcept {
-    Row x{};
-    x.n_missing = 0;
-    double buf[64];
-    std::vector<double> heap;
-    for (int d = 0; d < 3; ++d) {
-      const auto& m = dims_[d];
-      double* sd = buf;
-      if (m.size() > 64) {
-        heap.resize(m.size());
-        sd = heap.data();
-      }
-      for (std::size_t k = 0; k < m.size(); ++k) sd[k] = s[m[k] * stride];
-      const auto a = aggregate(cfg_.within()[d], m.size(), wd_[d].data(), sd, &x.n_missing);
-      x.dim[d] = a[0];
-      x.dim_lo[d] = a[1];
-      x.dim_hi[d] = a[2];
-    }
-    const auto& dw = cfg_.dimension_weights();
-    // Dimensions with weight 0 take no part; a NaN dimension is "missing" for the point value.
-    const auto point = aggregate(cfg_.overall(), 3, dw.data(), x.dim.data(), nullptr);
-    x.overall = point[0];
-    x.overall_lo = aggregate(cfg_.overall(), 3, dw.data(), x.dim_lo.data(), nullptr)[0];
-    x.overall_hi = aggregate(cfg_.overall(), 3, dw.data(), x.dim_hi.data(), nullptr)[0];
-    if (std::isnan(x.overall_lo)) x.overall_lo = 0;
-    if (std::isnan(x.overall_hi)) x.overall_hi = 10;
-    // Only dimensions with weight > 0 can make the point value known.
-    bool known = false;
-    for (int d = 0; d < 3; ++d) known |= dw[d] > 0 && !std::isnan(x.dim[d]);
-    if (!known) x.overall = std::numeric_limits<double>::quiet_NaN();
-    return x;
-  }
 
   // Contribution shares of `n` items whose aggregate is `total`.
   static void shares(const Aggregation& a, std::size_t n, const double* w, const double* s, const char* on,

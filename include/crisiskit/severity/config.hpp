@@ -240,9 +240,11 @@ class SeverityConfig {
                       "must be finite and >= 0");
       wsum += dim_w_[d];
       check_aggregation(within_[d], "within", d);
+      normalise(within_[d]);
     }
     CRISISKIT_CHECK(wsum > 0, "dimension_weights", InvalidInput::no_index, wsum, "must not all be 0");
     check_aggregation(overall_, "overall", InvalidInput::no_index);
+    normalise(overall_);
   }
 
   const std::vector<IndicatorSpec>& indicators() const noexcept { return ind_; }
@@ -352,6 +354,11 @@ class SeverityConfig {
                     fmt::format("{}.p", field), row, a.p, "power exponent must be in [1, 64]");
     CRISISKIT_CHECK(a.method != Method::GEOMETRIC || (std::isfinite(a.shift) && a.shift >= 0),
                     fmt::format("{}.shift", field), row, a.shift, "geometric shift must be finite and >= 0");
+  }
+  // Settings a method ignores are reset, so equal behaviour compares equal.
+  static void normalise(Aggregation& a) {
+    if (a.method != Method::POWER) a.p = 1;
+    if (a.method != Method::GEOMETRIC) a.shift = 0;
   }
   static void write_agg(detail::BinaryWriter& w, const Aggregation& a) {
     w.pod<std::uint8_t>(static_cast<std::uint8_t>(a.method));
