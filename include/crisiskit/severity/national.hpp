@@ -79,7 +79,8 @@ class GradingTable {
       const auto& gr = grades_[g];
       const auto row = static_cast<std::int64_t>(g);
       CRISISKIT_CHECK(!gr.name.empty(), "grades.name", row, gr.name, "must not be empty");
-      CRISISKIT_CHECK(to_int(gr.level) <= 4, "grades.level", row, to_int(gr.level), "must be an AlertLevel 0–4");
+      CRISISKIT_CHECK(to_int(gr.level) >= 0 && to_int(gr.level) <= 4, "grades.level", row, to_int(gr.level),
+                      "must be an AlertLevel 0–4");
       CRISISKIT_CHECK(!gr.any_of.empty(), fmt::format("grades[{}].any_of", g), InvalidInput::no_index, 0,
                       "a grade needs at least one criterion");
       for (std::size_t c = 0; c < gr.any_of.size(); ++c) {

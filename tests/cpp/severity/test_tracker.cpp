@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <random>
+
+#include "crisiskit/severity/national.hpp"
 #include "crisiskit/severity/tracker.hpp"
 
 using namespace crisiskit;
@@ -56,4 +59,29 @@ TEST_CASE("tracker: snapshot round-trip re-assesses every entry") {
   CHECK(u.to_bytes() == bytes);
   for (std::size_t cut = 0; cut < bytes.size(); cut += 13)
     CHECK_THROWS_AS(SeverityTracker::from_bytes(bytes.substr(0, cut)), InvalidInput);
+}
+
+TEST_CASE("corrupted snapshots are refused with InvalidInput, never a crash") {
+  SeverityTracker t;
+  t.update("a", 10, {{"deaths", 1}, {"affected_population", 50}});
+  t.update("a", 20, {{"deaths", 3}, {"affected_population", 80}});
+  const std::string good[] = {t.to_bytes(), SeverityConfig{}.to_bytes(), production_safety_table().to_bytes()};
+  std::mt19937_64 rng(8);
+  int refused = 0, accepted = 0;
+  for (int it = 0; it < 3000; ++it) {
+    const int which = it % 3;
+    std::string b = good[which];
+    std::uniform_int_distribution<std::size_t> pos(0, b.size() - 1);
+    for (int f = 0; f < 1 + it % 4; ++f) b[pos(rng)] = static_cast<char>(rng());
+    try {
+      if (which == 0) (void)SeverityTracker::from_bytes(b);
+      if (which == 1) (void)SeverityConfig::from_bytes(b);
+      if (which == 2) (void)GradingTable::from_bytes(b);
+      ++accepted;  // a flip inside free text or a value still in range
+    } catch (const InvalidInput&) {
+      ++refused;
+    }
+  }
+  CHECK(refused > 1000);
+  CHECK(refused + accepted == 3000);
 }
