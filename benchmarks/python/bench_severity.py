@@ -146,7 +146,9 @@ def pandas_assess(df: pd.DataFrame, cfg: Dict[str, Any]) -> pd.DataFrame:
 
     # 2. Weighted power mean within each dimension, over the present indicators,
     #    and its range with the missing ones at 0 and at 10.
-    D, D_lo, D_hi = {}, {}, {}
+    pt: Dict[str, pd.Series] = {}
+    lo_: Dict[str, pd.Series] = {}
+    hi_: Dict[str, pd.Series] = {}
     for d, dim in enumerate(DIMS):
         names = [s["name"] for s in specs if s["dimension"] == dim]
         w = pd.Series({s["name"]: s["weight"] for s in specs if s["dimension"] == dim})
@@ -155,10 +157,10 @@ def pandas_assess(df: pd.DataFrame, cfg: Dict[str, Any]) -> pd.DataFrame:
         wp = present[names].mul(w).sum(axis=1)
         wm = (~present[names]).mul(w).sum(axis=1)
         W = wp + wm
-        D[dim] = (acc / wp).where(wp > 0) ** (1.0 / p)
-        D_lo[dim] = (acc / W) ** (1.0 / p)
-        D_hi[dim] = ((acc + 10.0**p * wm) / W) ** (1.0 / p)
-    D, D_lo, D_hi = pd.DataFrame(D), pd.DataFrame(D_lo), pd.DataFrame(D_hi)
+        pt[dim] = (acc / wp).where(wp > 0) ** (1.0 / p)
+        lo_[dim] = (acc / W) ** (1.0 / p)
+        hi_[dim] = ((acc + 10.0**p * wm) / W) ** (1.0 / p)
+    D, D_lo, D_hi = pd.DataFrame(pt), pd.DataFrame(lo_), pd.DataFrame(hi_)
 
     # 3. Shifted geometric mean across the dimensions.
     dw = pd.Series(cfg["dimension_weights"], index=list(DIMS))
@@ -271,7 +273,7 @@ def breakdown(assessor: ck.SeverityAssessor, df: pd.DataFrame, reps: int) -> Dic
 
     def build() -> pd.DataFrame:
         e = dict(d)
-        e["level_name"] = pd.Categorical.from_codes(e["level"], categories=LEVEL_NAMES, ordered=True)
+        e["level_name"] = pd.Categorical.from_codes(e["level"], categories=pd.Index(LEVEL_NAMES), ordered=True)
         return pd.DataFrame({k: e[k] for k in order}, index=df.index, copy=False)
 
     t_build, _ = best(build, reps)
