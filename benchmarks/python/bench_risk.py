@@ -47,7 +47,7 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,17 @@ AT = T0 + DAYS * 86400
 
 
 # ---- measuring ---------------------------------------------------------------
+def scipy_operators(rm: Any, n: int) -> Tuple[Any, Any]:
+    """The map's propagation operator αP as scipy CSR, float32 (the peer) and float64 (the reference)."""
+    indptr, indices, data = rm.propagation_matrix()
+    alpha = rm.config.alpha
+    idx_t = np.int32 if indptr[-1] < 2**31 else np.int64
+    A32 = sp.csr_matrix(((alpha * data.astype(np.float64)).astype(np.float32), indices.astype(idx_t),
+                         indptr.astype(idx_t)), shape=(n, n))
+    A64 = sp.csr_matrix((alpha * data.astype(np.float64), indices.astype(idx_t), indptr.astype(idx_t)), shape=(n, n))
+    return A32, A64
+
+
 def best(f: Callable[..., Any], reps: int, setup: Optional[Callable[[], Any]] = None) -> float:
     """Best wall time of f() over reps runs; setup() (untimed) before each run
     passes its result to f."""
@@ -330,12 +341,7 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
     gc.collect()
 
     # One propagation step, against scipy's CSR matvec on the same matrix.
-    indptr, indices, data = rm.propagation_matrix()
-    alpha = rm.config.alpha
-    idx_t = np.int32 if indptr[-1] < 2**31 else np.int64
-    A32 = sp.csr_matrix(((alpha * data.astype(np.float64)).astype(np.float32), indices.astype(idx_t),
-                         indptr.astype(idx_t)), shape=(n, n))
-    A64 = sp.csr_matrix((alpha * data.astype(np.float64), indices.astype(idx_t), indptr.astype(idx_t)), shape=(n, n))
+    A32, A64 = scipy_operators(rm, n)
     x = rng.random(n)
     x32 = x.astype(np.float32)
     y = rm.propagation_step(x)
@@ -347,7 +353,7 @@ def run_case(name: str, g: Dict[str, Any], n_signals: int, reps: int, rng: np.ra
     t_sp32 = best(lambda: A32 @ x32, sreps)
     t_sp64 = best(lambda: A64 @ x, sreps)
     t_spmix = best(lambda: A32 @ x, sreps)
-    nnz = int(indptr[-1])
+    nnz = int(A64.nnz)
     row(f"propagation_step ({n:,}², {nnz:,} nnz, float32 P, float64 x)", t_step, "scipy CSR float32 @ float32",
         t_sp32, "≤ 0.5", f"({nnz / t_step / 1e6:.0f} M nnz/s)")
     row("  same", t_step, "scipy CSR float64 @ float64", t_sp64, "≤ 0.5")
@@ -423,12 +429,7 @@ def zorder_variant(g: Dict[str, Any], s: Dict[str, np.ndarray], codes: np.ndarra
     rz.add_links_indices(rank[g["src"]], rank[g["dst"]], g["weight"], directed=g["directed"])
     sz = dict(s, place=rank[s["place"]])
     rz.add_signals_indices(sz["place"], sz["time"], codes, sz["intensity"], sz["confidence"])
-    indptr, indices, data = rz.propagation_matrix()
-    alpha = rz.config.alpha
-    idx_t = np.int32 if indptr[-1] < 2**31 else np.int64
-    A32 = sp.csr_matrix(((alpha * data.astype(np.float64)).astype(np.float32), indices.astype(idx_t),
-                         indptr.astype(idx_t)), shape=(n, n))
-    A64 = sp.csr_matrix((alpha * data.astype(np.float64), indices.astype(idx_t), indptr.astype(idx_t)), shape=(n, n))
+    A32, A64 = scipy_operators(rz, n)
     x = rng.random(n)
     x32 = x.astype(np.float32)
     assert np.allclose(rz.propagation_step(x), A64 @ x, rtol=1e-12, atol=0)

@@ -974,13 +974,16 @@ class _SeverityTrackerCore:
     """
     Compiled tracker; use crisiskit.SeverityTracker.
     """
-    @staticmethod
-    def _from_bytes_core(arg0: bytes) -> _SeverityTrackerCore:
-        ...
     def __contains__(self, arg0: str) -> bool:
         ...
+    @typing.overload
     def __init__(self, assessor: _SeverityAssessorCore, interval_seconds: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
+    @typing.overload
+    def __init__(self, snapshot: bytes) -> None:
+        """
+        From `to_bytes()`: every entry is re-assessed on load.
+        """
     def __len__(self) -> int:
         ...
     def _history(self, arg0: str) -> list:

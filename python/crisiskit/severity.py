@@ -747,9 +747,6 @@ class SeverityTracker(_core._SeverityTrackerCore):
         """Radar of the three dimensions of the latest assessment (earlier ones faint)."""
         return _radar(self.history(event), ax=ax)
 
-    def to_bytes(self) -> bytes:
-        return super().to_bytes()
-
     def __reduce__(self) -> Any:
         return (_tracker_from_bytes, (self.to_bytes(),))
 
@@ -758,16 +755,9 @@ class SeverityTracker(_core._SeverityTrackerCore):
 
 
 def _tracker_from_bytes(b: bytes) -> SeverityTracker:
-    core = _core._SeverityTrackerCore._from_bytes_core(b)
-    cfg = SeverityConfig._wrap(core._assessor._config)
-    t = SeverityTracker(SeverityAssessor(cfg), core._interval)
-    # Replay through the public path so the Python object owns the state.
-    for e in core.events:
-        for time, c, d in core._history(e):
-            derived = set(d)
-            names = [x[0] for x in cfg._core.indicators]
-            vals = [(n, float(v)) for n, v in zip(names, c.values) if not math.isnan(v) and n not in derived]
-            t._update(e, time, vals)
+    t = SeverityTracker.__new__(SeverityTracker)
+    _core._SeverityTrackerCore.__init__(t, b)  # C++ re-validates and re-assesses every entry
+    t._py_assessor = SeverityAssessor(SeverityConfig._wrap(t._assessor._config))
     return t
 
 

@@ -29,11 +29,6 @@ py::array_t<T> to_numpy(std::vector<T>&& v) {
   return py::array_t<T>(static_cast<py::ssize_t>(heap->size()), heap->data(), owner);
 }
 
-template <class T>
-py::array_t<T> copy_numpy(const std::vector<T>& v) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
-}
-
 // Optional float column: None → empty; scalar → filled; else a 1-D array of n.
 std::vector<double> float_column(py::handle v, std::size_t n, const char* field, bool allow_scalar = true) {
   if (v.is_none()) return {};

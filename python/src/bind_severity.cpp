@@ -20,13 +20,6 @@ Aggregation agg_of(const AggTuple& t) {
 }
 AggTuple agg_tuple(const Aggregation& a) { return {static_cast<int>(a.method), a.p, a.shift}; }
 
-Indicators named(const std::vector<std::pair<std::string, double>>& v) { return v; }
-
-template <class T>
-py::array_t<T> array_of(const std::vector<T>& v) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
-}
-
 struct PyTracker {
   SeverityTracker t;
   mutable std::atomic<bool> busy{false};
@@ -99,14 +92,14 @@ void bind_severity(py::module_& m) {
       .def_readonly("level", &SeverityResult::level)
       .def_readonly("level_lo", &SeverityResult::level_lo)
       .def_readonly("level_hi", &SeverityResult::level_hi)
-      .def_property_readonly("values", [](const SeverityResult& r) { return array_of(r.values); })
-      .def_property_readonly("scores", [](const SeverityResult& r) { return array_of(r.scores); });
+      .def_property_readonly("values", [](const SeverityResult& r) { return copy_numpy(r.values); })
+      .def_property_readonly("scores", [](const SeverityResult& r) { return copy_numpy(r.scores); });
 
   py::class_<SeverityAssessor>(m, "_SeverityAssessorCore", "Compiled assessor; use crisiskit.SeverityAssessor.")
       .def(py::init<SeverityConfig>(), py::arg("config"))
       .def_property_readonly("_config", &SeverityAssessor::config)
-      .def("_assess", [](const SeverityAssessor& a, const std::vector<std::pair<std::string, double>>& ind) {
-             return a.assess(named(ind));
+      .def("_assess", [](const SeverityAssessor& a, const Indicators& ind) {
+             return a.assess(ind);
            })
       .def("_assess_values", [](const SeverityAssessor& a, std::vector<double> v) { return a.assess_values(std::move(v)); })
       .def("_explain",
@@ -168,11 +161,15 @@ void bind_severity(py::module_& m) {
              return std::make_unique<PyTracker>(SeverityTracker(a, interval));
            }),
            py::arg("assessor"), py::arg("interval_seconds"))
+      .def(py::init([](const py::bytes& b) {
+             return std::make_unique<PyTracker>(SeverityTracker::from_bytes(std::string_view(b)));
+           }),
+           py::arg("snapshot"), "From `to_bytes()`: every entry is re-assessed on load.")
       .def("_update",
            [](PyTracker& t, const std::string& event, Timestamp time,
-              const std::vector<std::pair<std::string, double>>& ind) {
+              const Indicators& ind) {
              BusyGuard g(t.busy, "SeverityTracker");
-             return result_tuple(t.t.update(event, time, named(ind)));
+             return result_tuple(t.t.update(event, time, ind));
            })
       .def_property_readonly("events", [](const PyTracker& t) { return t.t.events(); })
       .def_property_readonly("_interval", [](const PyTracker& t) { return t.t.interval(); })
@@ -188,9 +185,7 @@ void bind_severity(py::module_& m) {
       .def("_next_due", [](const PyTracker& t, const std::string& e) { return t.t.next_due(e); })
       .def("_overdue", [](const PyTracker& t, Timestamp at) { return t.t.overdue(at); })
       .def("to_bytes", [](const PyTracker& t) { return py::bytes(t.t.to_bytes()); })
-      .def_static("_from_bytes_core", [](const py::bytes& b) {
-        return std::make_unique<PyTracker>(SeverityTracker::from_bytes(std::string_view(b)));
-      });
+;
 
   using CriterionTuple = std::tuple<std::string, std::optional<double>, std::optional<double>, std::optional<double>,
                                     std::optional<double>, std::string>;
@@ -230,8 +225,8 @@ void bind_severity(py::module_& m) {
   m.def("_production_safety_table", &production_safety_table);
   m.def(
       "_national_grade",
-      [](const GradingTable& t, const std::vector<std::pair<std::string, double>>& ind) {
-        const auto g = national_grade(t, named(ind));
+      [](const GradingTable& t, const Indicators& ind) {
+        const auto g = national_grade(t, ind);
         return py::make_tuple(g.grade, g.level, g.reasons, g.missing, g.could_be);
       },
       py::arg("table"), py::arg("indicators"));

@@ -143,6 +143,12 @@ inline IdBatch id_batch(py::handle ids, const char* field = "ids") {
   return b;
 }
 
+// A numpy copy of a vector the C++ object keeps (the object may outlive or change it).
+template <class T>
+py::array_t<T> copy_numpy(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
 // float64 C-contiguous arrays pass through untouched (zero-copy); anything
 // else is converted once.
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;

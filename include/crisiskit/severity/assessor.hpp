@@ -139,7 +139,7 @@ class SeverityAssessor {
     r.scores.resize(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) transform_block(cfg_.indicators()[i].transform, &values[i], &r.scores[i], 1);
     r.values = std::move(values);
-    Row row = evaluate(r.scores.data(), 1);
+    Row row = evaluate(r.scores.data());
     r.dimension = row.dim;
     r.dimension_lo = row.dim_lo;
     r.dimension_hi = row.dim_hi;
@@ -218,7 +218,7 @@ class SeverityAssessor {
       x.value = r.values[i];
       auto overall_at = [&](double raw) {
         transform_block(spec.transform, &raw, &s[i], 1);
-        return evaluate(s.data(), 1).overall;
+        return evaluate(s.data()).overall;
       };
       const double top = std::max(x.value, spec.domain == Domain::SHARE ? std::min(spec.transform.hi, 1.0)
                                                                          : spec.transform.hi);
@@ -287,7 +287,7 @@ class SeverityAssessor {
                 // Keep scanning the other columns of this block: an earlier
                 // row may be bad in a later column. Later blocks cannot be earlier.
                 for (std::size_t r = 0; r < m; ++r)
-                  if (!valid(spec, col[r0 + r])) {
+                  if (!valid_block(spec, col + r0 + r, 1)) {
                     if (r0 + r < bad[w].first) bad[w] = {r0 + r, k};
                     break;
                   }
@@ -352,7 +352,7 @@ class SeverityAssessor {
     std::int32_t n_missing;
   };
 
-  Row evaluate(const double* s, std::size_t /*stride*/) const {
+  Row evaluate(const double* s) const {
     Block b(1);
     evaluate_block(s, 1, 1, b);
     Row x{};
@@ -598,13 +598,7 @@ class SeverityAssessor {
                     InvalidInput::no_index, r.values.size(), "was not produced by an assessor with this configuration");
   }
 
-  static bool valid(const IndicatorSpec& spec, double x) noexcept {
-    if (std::isnan(x)) return true;  // missing
-    if (!std::isfinite(x)) return false;
-    if (spec.domain == Domain::NON_NEGATIVE) return x >= 0;
-    if (spec.domain == Domain::SHARE) return x >= 0 && x <= 1;
-    return true;
-  }
+
   static bool valid_block(const IndicatorSpec& spec, const double* x, std::size_t m) {
     // Distance of each value from [lo, hi] through Eigen's SIMD max/min; ±inf
     // is infinitely far. NaN (missing) yields NaN, which `Zero.max(·)` drops

@@ -81,29 +81,13 @@ constexpr std::string_view to_string(TransformKind k) noexcept {
   return n[static_cast<int>(k)];
 }
 
-/// Raw value → 0–10 (see the file comment). Monotone non-decreasing.
+/// Raw value → 0–10 (see the file comment). Monotone non-decreasing. Applied
+/// by `SeverityAssessor` (one vectorised implementation for every path).
 struct Transform {
   TransformKind kind = TransformKind::LINEAR;
   double lo = 0;   ///< scores 0 at or below
   double hi = 10;  ///< the cap: scores 10 at or above
 
-  double operator()(double x) const noexcept {
-    double u;
-    if (kind == TransformKind::LOG) {
-      // Callers validate the domain; a negative x of a REAL-domain indicator
-      // with a LOG transform would be below lo >= 0 anyway.
-      u = x <= lo ? 0.0 : (std::log1p(x) - std::log1p(lo)) / (std::log1p(hi) - std::log1p(lo));
-    } else {
-      u = (x - lo) / (hi - lo);
-    }
-    return u <= 0 ? 0.0 : u >= 1 ? 10.0 : 10.0 * u;
-  }
-  /// The smallest raw value scoring `s` (s in [0, 10]).
-  double inverse(double s) const noexcept {
-    const double u = s / 10.0;
-    if (kind == TransformKind::LOG) return std::expm1(std::log1p(lo) + u * (std::log1p(hi) - std::log1p(lo)));
-    return lo + u * (hi - lo);
-  }
   friend bool operator==(const Transform& a, const Transform& b) {
     return a.kind == b.kind && a.lo == b.lo && a.hi == b.hi;
   }
