@@ -291,7 +291,8 @@ def main() -> int:
     cfg = ck.SeverityConfig.default().to_dict()
     assessor = ck.SeverityAssessor()
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, pandas {pd.__version__}, crisiskit {ck.__version__}", flush=True)
+          f"numpy {np.__version__}, pandas {pd.__version__}, crisiskit {ck.__version__} (SIMD path {ck.simd_path()})",
+          flush=True)
     t = time.perf_counter()
     df = make_frame(a.rows, a.seed, cfg)
     print(f"# {a.rows:,} rows × {df.shape[1]} float64 indicators, {float(df.isna().to_numpy().mean()):.1%} NaN, "
@@ -348,7 +349,7 @@ def main() -> int:
                    nan_share=float(df.isna().to_numpy().mean()),
                    machine=dict(processor=platform.processor() or platform.machine(), cores=os.cpu_count(),
                                 python=platform.python_version(), numpy=np.__version__, pandas=pd.__version__,
-                                crisiskit=ck.__version__),
+                                crisiskit=ck.__version__, simd_path=ck.simd_path()),
                    assess_frame_s=t_ours, pandas_vectorised_s=t_pd, rowwise_slice_rows=n_row,
                    rowwise_slice_s=t_row_slice, rowwise_s=t_row, rowwise_extrapolated=extrap,
                    ratio_vs_pandas=r_pd, ratio_vs_rowwise=r_row, target_ratio=TARGET,

@@ -387,6 +387,31 @@ def test_assess_frame_matches_numpy_oracle_and_assess():
         assert len(x.missing) == row.n_missing
 
 
+def test_simd_paths_agree(tmp_path):
+    """The generic path (forced through CRISISKIT_SIMD in a fresh process) gives this process's results."""
+    import subprocess
+    import sys
+
+    assert ck.simd_path() in {"generic", "avx2", "avx512"}
+    rng = np.random.default_rng(11)
+    X = random_matrix(SPECS, rng, 3001, p_missing=0.25)
+    df = pd.DataFrame(X, columns=NAMES)
+    df.to_pickle(tmp_path / "in.pkl")
+    code = (
+        "import sys, pandas as pd, crisiskit as ck\n"
+        "assert ck.simd_path() == 'generic', ck.simd_path()\n"
+        "ck.SeverityAssessor().assess_frame(pd.read_pickle(sys.argv[1])).to_pickle(sys.argv[2])\n"
+    )
+    env = dict(__import__("os").environ, CRISISKIT_SIMD="generic")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "in.pkl"), str(tmp_path / "out.pkl")], env=env,
+                   check=True, timeout=120)
+    generic = pd.read_pickle(tmp_path / "out.pkl")
+    here = ck.SeverityAssessor().assess_frame(df)
+    for k in ("scope", "harm", "trend", "overall", "overall_lo", "overall_hi"):
+        np.testing.assert_allclose(here[k].to_numpy(), generic[k].to_numpy(), rtol=1e-13, atol=1e-14, err_msg=k)
+    np.testing.assert_array_equal(here.n_missing.to_numpy(), generic.n_missing.to_numpy())
+
+
 def test_assess_frame_input_forms():
     a = ck.SeverityAssessor()
     ref = a.assess_frame(pd.DataFrame({"deaths": [1.0, np.nan, 3.0], "trapped": [5.0, 6.0, np.nan]}))

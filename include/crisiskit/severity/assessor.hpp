@@ -26,11 +26,11 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
 
 #include "crisiskit/alert/level.hpp"
 #include "crisiskit/detail/parallel.hpp"
 #include "crisiskit/severity/config.hpp"
+#include "crisiskit/severity/detail/batch_kernel.hpp"
 
 namespace crisiskit::severity {
 
@@ -137,9 +137,10 @@ class SeverityAssessor {
       if (!std::isnan(values[i])) cfg_.check_value(i, values[i]);
     SeverityResult r;
     r.scores.resize(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) transform_block(cfg_.indicators()[i].transform, &values[i], &r.scores[i], 1);
+    const auto& k = detail::severity_kernel::kernel();
+    for (std::size_t i = 0; i < values.size(); ++i) k.transform(transforms_[i], &values[i], &r.scores[i], 1);
+    Row row = evaluate(values.data(), k);
     r.values = std::move(values);
-    Row row = evaluate(r.scores.data());
     r.dimension = row.dim;
     r.dimension_lo = row.dim_lo;
     r.dimension_hi = row.dim_hi;
@@ -208,17 +209,18 @@ class SeverityAssessor {
     check_result(r);
     std::vector<Sensitivity> out;
     const auto& pol = cfg_.policy();
-    std::vector<double> s = r.scores;
+    std::vector<double> raw_values = r.values;
+    const auto& k = detail::severity_kernel::kernel();
     const AlertLevel L = r.level;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = 0; i < raw_values.size(); ++i) {
       if (std::isnan(r.values[i])) continue;
       const auto& spec = cfg_.indicators()[i];
       Sensitivity x;
       x.indicator = i;
       x.value = r.values[i];
       auto overall_at = [&](double raw) {
-        transform_block(spec.transform, &raw, &s[i], 1);
-        return evaluate(s.data()).overall;
+        raw_values[i] = raw;
+        return evaluate(raw_values.data(), k).overall;
       };
       const double top = std::max(x.value, spec.domain == Domain::SHARE ? std::min(spec.transform.hi, 1.0)
                                                                          : spec.transform.hi);
@@ -251,71 +253,72 @@ class SeverityAssessor {
           x.down_level = pol.level_of(overall_at(lo));
         }
       }
-      s[i] = r.scores[i];
+      raw_values[i] = r.values[i];
       out.push_back(x);
     }
     return out;
   }
 
   /// Vectorised assessment of `rows` events (see `BatchOutput`). Runs on all
-  /// cores; pure (no state). \throws InvalidInput naming the indicator, the
-  /// first bad row and its value (±inf, negative count, share outside [0, 1]);
-  /// outputs are then unspecified.
+  /// cores with the widest SIMD path this CPU supports (see
+  /// `crisiskit/detail/simd.hpp`); pure (no state). `columns` has one
+  /// pointer per indicator in config order, each to `rows` values (NaN =
+  /// missing), or null for an indicator missing in every row.
+  /// \throws InvalidInput naming the indicator, the first bad row and its
+  /// value (±inf, negative count, share outside [0, 1]); outputs are then unspecified.
   void assess_batch(std::size_t rows, const std::vector<const double*>& columns, const BatchOutput& out) const {
+    assess_batch(rows, columns, out, detail::severity_kernel::kernel());
+  }
+
+  /// As above on a chosen SIMD path (for tests and benchmarks that compare
+  /// paths). \throws InvalidInput also when this CPU lacks `path`.
+  void assess_batch(std::size_t rows, const std::vector<const double*>& columns, const BatchOutput& out,
+                    simd::Path path) const {
+    assess_batch(rows, columns, out, detail::severity_kernel::kernel_for(path));
+  }
+
+ private:
+  // Rows per kernel call: the outputs of one block stay in L1.
+  static constexpr std::size_t kBlock = 256;
+
+  void assess_batch(std::size_t rows, const std::vector<const double*>& columns, const BatchOutput& out,
+                    const detail::severity_kernel::Kernel& kern) const {
     CRISISKIT_CHECK(columns.size() == cfg_.size(), "columns", InvalidInput::no_index, columns.size(),
                     fmt::format("must have one column pointer per indicator ({})", cfg_.size()));
-    const std::size_t K = cfg_.size();
+    const detail::severity_kernel::KernelPlan plan = make_plan();
     const unsigned workers = detail::planned_workers(rows, 1 << 14);
     std::vector<std::pair<std::size_t, std::size_t>> bad(workers, {rows, 0});  // (row, column)
     detail::parallel_for(
         rows, 1 << 14,
         [&](std::size_t b, std::size_t e, unsigned w) {
-          std::vector<double> s(K * kBlock);  // indicator-major scores: s[k * kBlock + r]
-          Block blk(kBlock);
+          Scratch blk(kBlock);
+          const detail::severity_kernel::KernelOut ko = blk.out();
           for (std::size_t r0 = b; r0 < e; r0 += kBlock) {
             const std::size_t m = std::min(kBlock, e - r0);
-            bool block_bad = false;
-            for (std::size_t k = 0; k < K; ++k) {
-              double* sk = s.data() + k * kBlock;
-              const double* col = columns[k];
-              if (!col) {
-                std::fill(sk, sk + m, std::numeric_limits<double>::quiet_NaN());
-                continue;
-              }
-              const auto& spec = cfg_.indicators()[k];
-              if (!valid_block(spec, col + r0, m)) {
-                // Keep scanning the other columns of this block: an earlier
-                // row may be bad in a later column. Later blocks cannot be earlier.
-                for (std::size_t r = 0; r < m; ++r)
-                  if (!valid_block(spec, col + r0 + r, 1)) {
-                    if (r0 + r < bad[w].first) bad[w] = {r0 + r, k};
-                    break;
-                  }
-                block_bad = true;
-                continue;
-              }
-              transform_block(spec.transform, col + r0, sk, m);
+            const detail::severity_kernel::BadCell cell = kern.batch(plan, columns.data(), r0, m, ko);
+            if (cell.row < m) {
+              // Later blocks of this worker cannot hold an earlier row.
+              bad[w] = {r0 + cell.row, cell.column};
+              return;
             }
-            if (block_bad) return;
-            evaluate_block(s.data(), kBlock, m, blk);
             const auto& pol = cfg_.policy();
             auto put = [&](double* dst, const double* src) {
               if (dst) std::copy(src, src + m, dst + r0);
             };
-            put(out.scope, blk.dim[0]);
-            put(out.harm, blk.dim[1]);
-            put(out.trend, blk.dim[2]);
-            put(out.overall, blk.overall);
-            put(out.overall_lo, blk.overall_lo);
-            put(out.overall_hi, blk.overall_hi);
+            put(out.scope, ko.dim[0]);
+            put(out.harm, ko.dim[1]);
+            put(out.trend, ko.dim[2]);
+            put(out.overall, ko.overall);
+            put(out.overall_lo, ko.overall_lo);
+            put(out.overall_hi, ko.overall_hi);
             auto put_level = [&](std::int8_t* dst, const double* src) {
               if (dst)
                 for (std::size_t r = 0; r < m; ++r) dst[r0 + r] = static_cast<std::int8_t>(pol.level_of(src[r]));
             };
-            put_level(out.level, blk.overall);
-            put_level(out.level_lo, blk.overall_lo);
-            put_level(out.level_hi, blk.overall_hi);
-            if (out.n_missing) std::copy(blk.miss.begin(), blk.miss.begin() + static_cast<std::ptrdiff_t>(m), out.n_missing + r0);
+            put_level(out.level, ko.overall);
+            put_level(out.level_lo, ko.overall_lo);
+            put_level(out.level_hi, ko.overall_hi);
+            if (out.n_missing) std::copy(ko.n_missing, ko.n_missing + m, out.n_missing + r0);
           }
         });
     auto first = *std::min_element(bad.begin(), bad.end());
@@ -325,25 +328,20 @@ class SeverityAssessor {
     }
   }
 
- private:
-  // Rows are evaluated in blocks so every inner loop runs over contiguous
-  // arrays the compiler vectorises, and log/exp go through Eigen's SIMD
-  // kernels. A single assessment is a block of one row, so both paths share
-  // one implementation.
-  static constexpr std::size_t kBlock = 256;
-
-  struct Block {
-    explicit Block(std::size_t m) : buf(17 * m), miss(m) {
+  // Output rows of one kernel call.
+  struct Scratch {
+    explicit Scratch(std::size_t m) : buf(15 * m), miss(m), m_(m) {}
+    detail::severity_kernel::KernelOut out() {
+      detail::severity_kernel::KernelOut o{};
       double* p = buf.data();
-      for (int d = 0; d < 3; ++d) dim[d] = p, p += m, dim_lo[d] = p, p += m, dim_hi[d] = p, p += m;
-      overall = p, p += m, overall_lo = p, p += m, overall_hi = p, p += m;
-      acc = p, p += m, wp = p, p += m, wm = p, p += m, nm = p, p += m, tmp = p;
+      for (int d = 0; d < 3; ++d) o.dim[d] = p, p += m_, o.dim_lo[d] = p, p += m_, o.dim_hi[d] = p, p += m_;
+      o.overall = p, p += m_, o.overall_lo = p, p += m_, o.overall_hi = p;
+      o.n_missing = miss.data();
+      return o;
     }
     std::vector<double> buf;
     std::vector<std::int32_t> miss;
-    std::array<double*, 3> dim{}, dim_lo{}, dim_hi{};
-    double *overall, *overall_lo, *overall_hi;
-    double *acc, *wp, *wm, *nm, *tmp;  // scratch
+    std::size_t m_;
   };
 
   struct Row {
@@ -352,226 +350,36 @@ class SeverityAssessor {
     std::int32_t n_missing;
   };
 
-  Row evaluate(const double* s) const {
-    Block b(1);
-    evaluate_block(s, 1, 1, b);
+  // One event from raw values in config order (validated by the caller).
+  Row evaluate(const double* values, const detail::severity_kernel::Kernel& kern) const {
+    std::vector<const double*> cols(cfg_.size());
+    for (std::size_t i = 0; i < cols.size(); ++i) cols[i] = values + i;
+    Scratch blk(1);
+    const detail::severity_kernel::KernelOut ko = blk.out();
+    kern.batch(make_plan(), cols.data(), 0, 1, ko);
     Row x{};
-    for (int d = 0; d < 3; ++d) x.dim[d] = b.dim[d][0], x.dim_lo[d] = b.dim_lo[d][0], x.dim_hi[d] = b.dim_hi[d][0];
-    x.overall = b.overall[0];
-    x.overall_lo = b.overall_lo[0];
-    x.overall_hi = b.overall_hi[0];
-    x.n_missing = b.miss[0];
+    for (int d = 0; d < 3; ++d) x.dim[d] = ko.dim[d][0], x.dim_lo[d] = ko.dim_lo[d][0], x.dim_hi[d] = ko.dim_hi[d][0];
+    x.overall = ko.overall[0];
+    x.overall_lo = ko.overall_lo[0];
+    x.overall_hi = ko.overall_hi[0];
+    x.n_missing = ko.n_missing[0];
     return x;
   }
 
-  using ArrayMap = Eigen::Map<Eigen::ArrayXd>;
-
-  static void vlog(double* x, std::size_t m) { ArrayMap(x, static_cast<Eigen::Index>(m)) = ArrayMap(x, static_cast<Eigen::Index>(m)).log(); }
-  static void vexp(double* x, std::size_t m) { ArrayMap(x, static_cast<Eigen::Index>(m)) = ArrayMap(x, static_cast<Eigen::Index>(m)).exp(); }
-
-  // v ← v^(1/p) for v ≥ 0.
-  static void vroot(double* v, std::size_t m, double p) {
-    if (p == 1) return;
-    ArrayMap a(v, static_cast<Eigen::Index>(m));  // Eigen's sqrt is one SIMD instruction (no errno path)
-    if (p == 2) {
-      a = a.sqrt();
-    } else if (p == 4) {
-      a = a.sqrt().sqrt();
-    } else {
-      vlog(v, m);  // log 0 = −inf → exp → 0
-      for (std::size_t r = 0; r < m; ++r) v[r] /= p;
-      vexp(v, m);
-    }
-  }
-
-  // Eigen's max/min/log are SIMD kernels whatever the compiler flags; plain
-  // compare-and-select loops are not vectorised under GCC's default
-  // trapping-math. Adding (x − x) restores NaN (missing) and adds an exact 0
-  // otherwise (inputs are validated finite first).
-  static void transform_block(const Transform& t, const double* x, double* s, std::size_t m) {
-    const auto n = static_cast<Eigen::Index>(m);
-    Eigen::Map<const Eigen::ArrayXd> X(x, n);
-    ArrayMap S(s, n);
-    if (t.kind == TransformKind::LOG) {
-      const double l0 = std::log1p(t.lo), inv = 10.0 / (std::log1p(t.hi) - l0);
-      S = (X.max(t.lo) + 1.0).log();
-      S = ((S - l0) * inv).max(0.0).min(10.0) + (X - X);
-    } else {
-      const double inv = 10.0 / (t.hi - t.lo);
-      S = ((X - t.lo) * inv).max(0.0).min(10.0) + (X - X);
-    }
-  }
-
-  // Aggregates n score arrays (item k at s[k * stride], m rows; NaN = missing)
-  // with weights w into point (NaN when nothing with weight > 0 is present)
-  // and, when lo/hi are given, the range with missing items at 0 and at 10.
-  static void aggregate_block(const Aggregation& a, std::size_t n, const double* w, const double* const* s,
-                              std::size_t m, Block& b, double* point, double* lo, double* hi, std::int32_t* miss) {
-    double* acc = b.acc;
-    double* wp = b.wp;
-    double* wm = b.wm;
-    double* tmp = b.tmp;
-    double* nm = b.nm;  // missing count, as double so the pass vectorises
-    const bool is_max = a.method == Method::MAX;
-    std::fill(acc, acc + m, is_max ? -1.0 : 0.0);
-    std::fill(wp, wp + m, 0.0);
-    std::fill(wm, wm + m, 0.0);
-    std::fill(nm, nm + m, 0.0);
-    double W = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const double wk = w[k];
-      const double* x = s[k];
-      W += wk;
-      // One pass per item: presence, weights present / missing, missing count,
-      // and the accumulator when it is a plain polynomial of the score.
-      auto pass = [&](auto f) {
-        for (std::size_t r = 0; r < m; ++r) {
-          const bool p = x[r] == x[r];
-          const double present = p ? wk : 0.0, v = p ? x[r] : 0.0;
-          wp[r] += present;
-          nm[r] += p ? 0.0 : 1.0;
-          acc[r] += f(v);
-        }
-      };
-      const bool poly = a.method == Method::ARITHMETIC || (a.method == Method::POWER && (a.p == 1 || a.p == 2 || a.p == 4));
-      if (wk > 0 && poly) {
-        if (a.method == Method::ARITHMETIC || a.p == 1) {
-          pass([wk](double v) { return wk * v; });
-        } else if (a.p == 2) {
-          pass([wk](double v) { return wk * (v * v); });
-        } else {
-          pass([wk](double v) {
-            const double v2 = v * v;
-            return wk * (v2 * v2);
-          });
-        }
-        continue;
-      }
-      pass([](double) { return 0.0; });
-      if (wk <= 0) continue;  // takes no part in the value (only dimension weights may be 0)
-      // Loops select a value first and then compute on every lane: a
-      // conditional floating-point operation would not be vectorised (it
-      // could raise a flag the C++ model says must not be raised).
-      switch (a.method) {
-        case Method::ARITHMETIC:
-          break;
-        case Method::POWER:
-          for (std::size_t r = 0; r < m; ++r) tmp[r] = x[r] == x[r] ? x[r] : 0.0;
-          vlog(tmp, m);  // log 0 = −inf → exp → 0: a missing item adds 0
-          for (std::size_t r = 0; r < m; ++r) tmp[r] *= a.p;
-          vexp(tmp, m);
-          for (std::size_t r = 0; r < m; ++r) acc[r] += wk * tmp[r];
-          break;
-        case Method::GEOMETRIC:
-          for (std::size_t r = 0; r < m; ++r) {
-            const double v = x[r] + a.shift;
-            tmp[r] = v == v ? v : 1.0;  // ln 1 = 0 for missing
-          }
-          vlog(tmp, m);
-          for (std::size_t r = 0; r < m; ++r) acc[r] += wk * tmp[r];
-          break;
-        case Method::MAX: {
-          for (std::size_t r = 0; r < m; ++r) tmp[r] = x[r] == x[r] ? x[r] : -1.0;
-          ArrayMap A(acc, static_cast<Eigen::Index>(m));
-          A = A.max(ArrayMap(tmp, static_cast<Eigen::Index>(m)));
-          break;
-        }
-      }
-    }
-    if (miss)
-      for (std::size_t r = 0; r < m; ++r) miss[r] += static_cast<std::int32_t>(nm[r]);
-    // Weight of the missing items; exactly 0 when none is missing.
-    for (std::size_t r = 0; r < m; ++r) {
-      const double d = W - wp[r];
-      wm[r] = nm[r] > 0.0 ? (d > 0.0 ? d : 0.0) : 0.0;
-    }
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    // MAX counts only weight > 0 items as present.
-    if (is_max) {
-      std::fill(wp, wp + m, 0.0);
-      std::fill(wm, wm + m, 0.0);
-      for (std::size_t k = 0; k < n; ++k) {
-        if (w[k] <= 0) continue;
-        for (std::size_t r = 0; r < m; ++r) (s[k][r] == s[k][r] ? wp[r] : wm[r]) += 1.0;
-      }
-      for (std::size_t r = 0; r < m; ++r) {
-        point[r] = wp[r] > 0 ? acc[r] : nan;
-        if (lo) lo[r] = wp[r] > 0 ? acc[r] : 0.0;
-        if (hi) hi[r] = wm[r] > 0 ? 10.0 : acc[r];
-      }
-      return;
-    }
-    if (a.method == Method::ARITHMETIC) {
-      for (std::size_t r = 0; r < m; ++r) {
-        point[r] = wp[r] > 0 ? acc[r] / wp[r] : nan;
-        if (lo) lo[r] = W > 0 ? acc[r] / W : 0.0;
-        if (hi) hi[r] = W > 0 ? (acc[r] + 10.0 * wm[r]) / W : 10.0;
-      }
-      return;
-    }
-    if (a.method == Method::POWER) {
-      const double top = std::pow(10.0, a.p);
-      for (std::size_t r = 0; r < m; ++r) {
-        point[r] = wp[r] > 0 ? acc[r] / wp[r] : 0.0;
-        if (lo) lo[r] = W > 0 ? acc[r] / W : 0.0;
-        if (hi) hi[r] = W > 0 ? (acc[r] + top * wm[r]) / W : top;
-      }
-      vroot(point, m, a.p);
-      if (lo) vroot(lo, m, a.p);
-      if (hi) vroot(hi, m, a.p);
-      for (std::size_t r = 0; r < m; ++r)
-        if (!(wp[r] > 0)) point[r] = nan;
-      return;
-    }
-    // GEOMETRIC, shift c: exp(mean of ln(s + c)) − c.
-    const double c = a.shift, lc = std::log(c), l10 = std::log(10.0 + c);
-    for (std::size_t r = 0; r < m; ++r) {
-      point[r] = wp[r] > 0 ? acc[r] / wp[r] : 0.0;
-      if (lo) lo[r] = W > 0 ? (acc[r] + (wm[r] > 0 ? wm[r] * lc : 0.0)) / W : lc;
-      if (hi) hi[r] = W > 0 ? (acc[r] + wm[r] * l10) / W : l10;
-    }
-    auto back = [&](double* v) {
-      vexp(v, m);
-      for (std::size_t r = 0; r < m; ++r) v[r] = std::max(0.0, v[r] - c);
-    };
-    back(point);
-    if (lo) back(lo);
-    if (hi) back(hi);
-    for (std::size_t r = 0; r < m; ++r)
-      if (!(wp[r] > 0)) point[r] = nan;
-  }
-
-  // Rounding in exp/log can land a hair above 10; scores are 0–10 by contract. NaN stays NaN.
-  static void cap10(double* v, std::size_t m) {
-    if (v)
-      for (std::size_t r = 0; r < m; ++r) v[r] = v[r] > 10.0 ? 10.0 : v[r];
-  }
-
-  // Scores s[k * stride + r] (k over indicators, r < m) → dimensions, overall, ranges.
-  void evaluate_block(const double* s, std::size_t stride, std::size_t m, Block& b) const {
-    std::fill(b.miss.begin(), b.miss.begin() + static_cast<std::ptrdiff_t>(m), 0);
-    std::vector<const double*> items;
+  // Pointers into this assessor; built per call so copies of the assessor stay valid.
+  detail::severity_kernel::KernelPlan make_plan() const {
+    detail::severity_kernel::KernelPlan p;
+    p.n_indicators = cfg_.size();
+    p.transforms = transforms_.data();
     for (int d = 0; d < 3; ++d) {
-      items.clear();
-      for (std::size_t k : dims_[d]) items.push_back(s + k * stride);
-      aggregate_block(cfg_.within()[d], items.size(), wd_[d].data(), items.data(), m, b, b.dim[d], b.dim_lo[d],
-                      b.dim_hi[d], b.miss.data());
-      cap10(b.dim[d], m);
-      cap10(b.dim_lo[d], m);
-      cap10(b.dim_hi[d], m);
+      p.items[d] = dims_[d].data();
+      p.n_items[d] = dims_[d].size();
+      p.weights[d] = wd_[d].data();
+      p.within[d] = cfg_.within()[d];
+      p.dimension_weights[d] = cfg_.dimension_weights()[d];
     }
-    const auto& dw = cfg_.dimension_weights();
-    const std::array<const double*, 3> pt{b.dim[0], b.dim[1], b.dim[2]};
-    const std::array<const double*, 3> lo{b.dim_lo[0], b.dim_lo[1], b.dim_lo[2]};
-    const std::array<const double*, 3> hi{b.dim_hi[0], b.dim_hi[1], b.dim_hi[2]};
-    // A NaN dimension is "missing" for the point value; the bounds use every
-    // dimension's bound, so none is missing there.
-    aggregate_block(cfg_.overall(), 3, dw.data(), pt.data(), m, b, b.overall, nullptr, nullptr, nullptr);
-    aggregate_block(cfg_.overall(), 3, dw.data(), lo.data(), m, b, b.overall_lo, nullptr, nullptr, nullptr);
-    aggregate_block(cfg_.overall(), 3, dw.data(), hi.data(), m, b, b.overall_hi, nullptr, nullptr, nullptr);
-    cap10(b.overall, m);
-    cap10(b.overall_lo, m);
-    cap10(b.overall_hi, m);
+    p.overall = cfg_.overall();
+    return p;
   }
 
   static double ipow(double x, double p) noexcept {
@@ -585,8 +393,10 @@ class SeverityAssessor {
   }
 
   void prepare() {
-    for (std::size_t i = 0; i < cfg_.size(); ++i)
+    for (std::size_t i = 0; i < cfg_.size(); ++i) {
       dims_[static_cast<int>(cfg_.indicators()[i].dimension)].push_back(i);
+      transforms_.push_back(detail::severity_kernel::PreparedTransform::of(cfg_.indicators()[i]));
+    }
     for (int d = 0; d < 3; ++d) {
       wd_[d].clear();
       for (std::size_t i : dims_[d]) wd_[d].push_back(cfg_.indicators()[i].weight);
@@ -597,21 +407,6 @@ class SeverityAssessor {
     CRISISKIT_CHECK(r.values.size() == cfg_.size() && r.scores.size() == cfg_.size(), "result",
                     InvalidInput::no_index, r.values.size(), "was not produced by an assessor with this configuration");
   }
-
-
-  static bool valid_block(const IndicatorSpec& spec, const double* x, std::size_t m) {
-    // Distance of each value from [lo, hi] through Eigen's SIMD max/min; ±inf
-    // is infinitely far. NaN (missing) yields NaN, which `Zero.max(·)` drops
-    // (Eigen's max keeps its left operand when the other is NaN, as std::max does).
-    const double big = std::numeric_limits<double>::max();
-    const double lo = spec.domain == Domain::REAL ? -big : 0.0;
-    const double hi = spec.domain == Domain::SHARE ? 1.0 : big;
-    const auto n = static_cast<Eigen::Index>(m);
-    Eigen::Map<const Eigen::ArrayXd> X(x, n);
-    const double dev = Eigen::ArrayXd::Zero(n).max((X.max(lo).min(hi) - X).abs()).maxCoeff();
-    return !(dev > 0);
-  }
-
 
   // Contribution shares of `n` items whose aggregate is `total`.
   static void shares(const Aggregation& a, std::size_t n, const double* w, const double* s, const char* on,
@@ -647,6 +442,7 @@ class SeverityAssessor {
   SeverityConfig cfg_;
   std::array<std::vector<std::size_t>, 3> dims_;
   std::array<std::vector<double>, 3> wd_;
+  std::vector<detail::severity_kernel::PreparedTransform> transforms_;
 };
 
 }  // namespace crisiskit::severity

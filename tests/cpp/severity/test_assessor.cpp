@@ -250,6 +250,58 @@ TEST_CASE("assess_batch equals assess row by row, and names the first bad cell")
   }
 }
 
+TEST_CASE("every SIMD path gives the generic path's results, for every aggregation method") {
+  const std::vector<std::pair<Aggregation, Aggregation>> methods = {
+      {Aggregation::power(4), Aggregation::geometric(1)},  // the defaults
+      {Aggregation::arithmetic(), Aggregation::arithmetic()},
+      {Aggregation::geometric(0), Aggregation::geometric(0)},
+      {Aggregation::max(), Aggregation::max()},
+      {Aggregation::power(3), Aggregation::power(2)},
+      {Aggregation::power(1), Aggregation::power(2.5)},
+  };
+  std::vector<simd::Path> paths = {simd::Path::GENERIC, simd::Path::AVX2, simd::Path::AVX512};
+  const std::size_t n = 5003;  // not a multiple of any vector width
+  std::mt19937_64 rng(77);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (const auto& [within, overall] : methods) {
+    SeverityConfig base;
+    SeverityAssessor a(SeverityConfig(base.indicators(), {1, 2, 0.5}, {within, within, within}, overall, base.policy()));
+    const auto& spec = a.config().indicators();
+    std::vector<std::vector<double>> cols(spec.size(), std::vector<double>(n));
+    for (std::size_t k = 0; k < spec.size(); ++k)
+      for (std::size_t r = 0; r < n; ++r) cols[k][r] = u(rng) < 0.3 ? std::nan("") : rnd_value(spec[k], rng);
+    for (std::size_t r = 0; r < 50; ++r)
+      for (auto& c : cols) c[r] = std::nan("");  // rows with nothing present
+    std::vector<const double*> ptr;
+    for (auto& c : cols) ptr.push_back(c.data());
+    std::vector<std::vector<double>> res;
+    for (simd::Path path : paths) {
+      if (static_cast<int>(path) > static_cast<int>(simd::supported_simd())) {
+        CHECK_THROWS_AS(a.assess_batch(n, ptr, BatchOutput{}, path), InvalidInput);
+        continue;
+      }
+      std::vector<double> v(6 * n);
+      BatchOutput out;
+      out.scope = &v[0], out.harm = &v[n], out.trend = &v[2 * n];
+      out.overall = &v[3 * n], out.overall_lo = &v[4 * n], out.overall_hi = &v[5 * n];
+      a.assess_batch(n, ptr, out, path);
+      res.push_back(std::move(v));
+    }
+    for (std::size_t p = 1; p < res.size(); ++p) {
+      CAPTURE(p);
+      CAPTURE(static_cast<int>(within.method));
+      for (std::size_t i = 0; i < res[0].size(); ++i) {
+        const double g = res[0][i], x = res[p][i];
+        if (std::isnan(g) || std::isnan(x)) {
+          CHECK(std::isnan(g) == std::isnan(x));
+        } else {
+          CHECK(std::fabs(g - x) <= 1e-12 * std::max(1.0, std::fabs(g)));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("bad input names the indicator and value") {
   SeverityAssessor a;
   auto field_of = [&](const Indicators& x) {
