@@ -10,7 +10,8 @@ case "$what" in demo|test) ;; *) echo "usage: bash tools/quickstart.sh demo|test
 
 # --- Debian packages ------------------------------------------------------------
 apt_pkgs=(build-essential cmake ninja-build python3 python3-venv python3-dev
-          libeigen3-dev libboost-graph-dev libfmt-dev doctest-dev libexpat1-dev)
+          libeigen3-dev libboost-graph-dev libfmt-dev doctest-dev libexpat1-dev
+          liblemon-dev)  # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

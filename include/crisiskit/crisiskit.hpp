@@ -27,4 +27,5 @@
 #include "crisiskit/severity/config.hpp"
 #include "crisiskit/severity/national.hpp"
 #include "crisiskit/severity/secondary.hpp"
+#include "crisiskit/match/min_cost_flow.hpp"
 #include "crisiskit/severity/tracker.hpp"

@@ -73,6 +73,7 @@ from ._core import (
     validate_cap,
     warning_color,
 )
+from .matching import FlowResult, min_cost_flow
 from .risk import Explanation, RiskMap
 from .severity import (
     GradingTable,
@@ -100,6 +101,7 @@ __all__ = [
     "CapValue",
     "Error",
     "Explanation",
+    "FlowResult",
     "GradingPolicy",
     "GradingTable",
     "HawkesModel",
@@ -136,6 +138,7 @@ __all__ = [
     "national_grade",
     "national_grade_roman",
     "parse_offset",
+    "min_cost_flow",
     "parse_time",
     "simd_path",
     "secondary_likelihood",

@@ -1031,6 +1031,10 @@ class _GradingTableCore:
     @property
     def source(self) -> str:
         ...
+def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
+    """
+    Network simplex on int64 arrays; returns (status, flow, cost, potential, pivots). Use ck.min_cost_flow.
+    """
 def _national_grade(table: _GradingTableCore, indicators: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]]) -> tuple[int, AlertLevel, list[str], list[str], int]:
     ...
 def _production_safety_table() -> _GradingTableCore:
@@ -1175,3 +1179,4 @@ def warning_color(level: LevelLike) -> WarningColor:
     """
     National warning colour of a level: GENERAL→BLUE, ATTENTION→YELLOW, WARNING→ORANGE, EMERGENCY→RED.
     """
+_INFINITE_CAPACITY: int = 9223372036854775807

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._errors import invalid as _invalid
 from ._frames import _LEVEL_NAMES
 from ._time import from_seconds, to_duration, to_seconds
 
@@ -45,15 +46,6 @@ _DOMAINS = ("non_negative", "share", "real")
 _KINDS = ("log", "linear")
 _METHODS = ("arithmetic", "geometric", "max", "power")
 _LEVEL_CATEGORIES = list(_LEVEL_NAMES)
-
-
-def _invalid(field: str, index: Optional[int], value: Any, problem: str) -> "_core.InvalidInput":
-    """An ``InvalidInput`` shaped like the C++ ones (field, index, value)."""
-    shown = repr(value)
-    where = f"{field}[{index}]" if index is not None else field
-    e = _core.InvalidInput(f"invalid {where} = {shown}: {problem}")
-    e.field, e.index, e.value = field, index, shown
-    return e
 
 
 def _freeze(v: Any) -> Any:
