@@ -28,4 +28,5 @@
 #include "crisiskit/severity/national.hpp"
 #include "crisiskit/severity/secondary.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
+#include "crisiskit/match/road_network.hpp"
 #include "crisiskit/severity/tracker.hpp"
