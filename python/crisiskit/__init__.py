@@ -73,7 +73,7 @@ from ._core import (
     validate_cap,
     warning_color,
 )
-from .matching import FlowResult, min_cost_flow
+from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .risk import Explanation, RiskMap
 from .severity import (
     GradingTable,
@@ -114,6 +114,7 @@ __all__ = [
     "ResponsePlan",
     "RiskConfig",
     "RiskMap",
+    "RoadNetwork",
     "SeverityAssessor",
     "SeverityConfig",
     "SeverityResult",

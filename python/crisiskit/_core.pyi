@@ -1031,6 +1031,37 @@ class _GradingTableCore:
     @property
     def source(self) -> str:
         ...
+class _RoadNetworkCore:
+    def __init__(self, num_nodes: typing.SupportsInt | typing.SupportsIndex, from_: typing.Any, to: typing.Any, time_s: typing.Any, oneway: typing.Any, lon: typing.Any, lat: typing.Any) -> None:
+        ...
+    def _close_edges(self, arg0: typing.Any) -> None:
+        ...
+    def _path(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int32]:
+        ...
+    def _slow_edges(self, arg0: typing.Any, arg1: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def _times(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsFloat | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.int32]]:
+        ...
+    def restore(self) -> None:
+        """
+        Revert every damage step.
+        """
+    def undo(self) -> bool:
+        """
+        Revert the last damage step; False when there is none.
+        """
+    @property
+    def damage_steps(self) -> int:
+        ...
+    @property
+    def num_arcs(self) -> int:
+        ...
+    @property
+    def num_edges(self) -> int:
+        ...
+    @property
+    def num_nodes(self) -> int:
+        ...
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
     Network simplex on int64 arrays; returns (status, flow, cost, potential, pivots). Use ck.min_cost_flow.

@@ -7,6 +7,7 @@ that name stays free for the function.
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -16,7 +17,7 @@ import numpy as np
 from . import _core
 from ._errors import invalid
 
-__all__ = ["FlowResult", "min_cost_flow"]
+__all__ = ["FlowResult", "RoadNetwork", "min_cost_flow"]
 
 INFINITE_CAPACITY: int = _core._INFINITE_CAPACITY
 
@@ -144,3 +145,79 @@ def min_cost_flow(num_nodes: int, tail: Any, head: Any, capacity: Optional[Any],
     b = _integers(supply, "supply")
     status, flow, total, potential, pivots = _core._min_cost_flow(n, t, h, u, c, b)
     return FlowResult(status, flow, int(total), potential, int(pivots))
+
+
+class RoadNetwork(_core._RoadNetworkCore):
+    """A directed road graph whose travel times change during a crisis.
+
+    Parameters
+    ----------
+    num_nodes : int
+        Nodes are ``0 .. num_nodes-1``.
+    from_, to : array-like of int, shape (num_edges,)
+        Edge end nodes.
+    time_s : array-like of float, optional
+        Base travel time of each edge in seconds (finite, ≥ 0). Give this, or
+        ``length_m`` with ``speed_kmh``.
+    length_m, speed_kmh : array-like of float, optional
+        Edge length in metres and speed in km/h (> 0): ``time_s = length_m /
+        (speed_kmh / 3.6)``.
+    oneway : array-like of bool, optional
+        ``True`` = only ``from_ → to``; default: every edge two-way (two arcs
+        sharing the edge id, so damage to the edge closes both directions).
+    lon, lat : array-like of float, optional
+        Node coordinates in degrees (WGS 84).
+
+    Damage (``close_edges``, ``slow_edges``) is applied in place, seen by the
+    next query at once, and undone step by step with ``undo()`` or all at
+    once with ``restore()``. Queries run in C++ with the GIL released; any
+    number may run at once, and damage waits for running queries.
+
+    Raises
+    ------
+    InvalidInput
+        Naming the field, row and value: a node id out of range, a negative or
+        NaN time, length or speed, coordinates out of range.
+    """
+
+    def __init__(self, num_nodes: int, from_: Any, to: Any, *, time_s: Any = None, length_m: Any = None,
+                 speed_kmh: Any = None, oneway: Any = None, lon: Any = None, lat: Any = None) -> None:
+        if time_s is None:
+            if length_m is None or speed_kmh is None:
+                raise invalid("time_s", None, None, "give time_s, or length_m with speed_kmh")
+            length = np.asarray(length_m, dtype=float)
+            speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), length.shape)
+            for name, arr, ok in (("length_m", length, np.isfinite(length) & (length >= 0)),
+                                  ("speed_kmh", speed, np.isfinite(speed) & (speed > 0))):
+                bad = np.flatnonzero(~ok)
+                if bad.size:
+                    i = int(bad[0])
+                    raise invalid(name, i, float(arr[i]), "must be finite and " + ("≥ 0" if name == "length_m" else "> 0"))
+            time_s = length / (speed / 3.6)
+        ow = None if oneway is None else np.asarray(oneway).astype(np.int64)
+        super().__init__(operator.index(num_nodes), from_, to, time_s, ow, lon, lat)
+
+    def close_edges(self, edges: Any) -> None:
+        """Close these edge ids (both directions of a two-way edge). One undo step."""
+        self._close_edges(np.atleast_1d(np.asarray(edges, dtype=np.int64)))
+
+    def slow_edges(self, edges: Any, by: float) -> None:
+        """Multiply these edges' base travel time by ``by`` (≥ 1; inf closes). One undo step."""
+        self._slow_edges(np.atleast_1d(np.asarray(edges, dtype=np.int64)), float(by))
+
+    def times(self, source: int, limit_s: Optional[float] = None) -> np.ndarray:
+        """Travel time in seconds from ``source`` to every node, shape (num_nodes,).
+
+        ``inf`` = unreachable, or farther than ``limit_s`` (the search stops
+        there, so a 30-minute limit is cheap on a large network).
+        """
+        t, _ = self._times(operator.index(source), math.inf if limit_s is None else float(limit_s))
+        return t
+
+    def path(self, source: int, target: int) -> np.ndarray:
+        """Node ids of a fastest path ``source … target`` (empty when unreachable)."""
+        return self._path(operator.index(source), operator.index(target))
+
+    def __repr__(self) -> str:
+        return (f"RoadNetwork(nodes={self.num_nodes}, edges={self.num_edges}, arcs={self.num_arcs}, "
+                f"damage_steps={self.damage_steps})")

@@ -210,3 +210,103 @@ def test_bad_input_names_field_row_value(kwargs, field, index, value):
     assert e.value.field == field
     assert e.value.index == index
     assert value in str(e.value.value)
+
+
+# --- RoadNetwork -------------------------------------------------------------
+
+def scipy_times(n, tail, head, w, source):
+    """scipy's Dijkstra as the oracle; parallel arcs reduced to the fastest first."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    ok = np.isfinite(w)
+    best = {}
+    for u, v, x in zip(tail[ok].tolist(), head[ok].tolist(), w[ok].tolist()):
+        if u != v and x < best.get((u, v), math.inf):
+            best[(u, v)] = x
+    rows = np.array([k[0] for k in best], np.int64)
+    cols = np.array([k[1] for k in best], np.int64)
+    vals = np.array(list(best.values()), float)
+    # scipy treats explicit zeros as missing; a tiny epsilon keeps zero-time roads.
+    g = sp.csr_matrix((np.where(vals == 0, 1e-300, vals), (rows, cols)), shape=(n, n))
+    return dijkstra(g, indices=source)
+
+
+def random_roads(rng, n, m):
+    frm = rng.integers(0, n, m)
+    to = rng.integers(0, n, m)
+    t = rng.uniform(1, 120, m)
+    oneway = rng.random(m) < 0.3
+    return frm, to, t, oneway
+
+
+def arcs_of(frm, to, t, oneway, factor):
+    w = t * factor
+    tail = np.concatenate([frm, to[~oneway]])
+    head = np.concatenate([to, frm[~oneway]])
+    return tail, head, np.concatenate([w, w[~oneway]])
+
+
+import math  # noqa: E402
+
+
+def test_road_network_times_equal_scipy_before_after_damage_and_undo():
+    rng = np.random.default_rng(5)
+    for it in range(20):
+        n = 100 + 20 * it
+        frm, to, t, oneway = random_roads(rng, n, 4 * n)
+        net = ck.RoadNetwork(n, frm, to, time_s=t, oneway=oneway)
+        assert net.num_edges == 4 * n and net.num_arcs == 4 * n + int((~oneway).sum())
+        s = int(rng.integers(0, n))
+        before = net.times(s)
+        np.testing.assert_allclose(before, scipy_times(n, *arcs_of(frm, to, t, oneway, 1.0), s), rtol=1e-12)
+        closed = np.flatnonzero(rng.random(len(frm)) < 0.2)
+        slowed = np.setdiff1d(np.flatnonzero(rng.random(len(frm)) < 0.2), closed)
+        net.close_edges(closed)
+        net.slow_edges(slowed, 2.5)
+        factor = np.ones(len(frm))
+        factor[closed] = np.inf
+        factor[slowed] = 2.5
+        after = net.times(s)
+        np.testing.assert_allclose(after, scipy_times(n, *arcs_of(frm, to, t, oneway, factor), s), rtol=1e-12)
+        assert (after >= before).all()  # closing or slowing a road never shortens a trip
+        for target in range(0, n, 17):
+            p = net.path(s, target)
+            if np.isinf(after[target]):
+                assert len(p) == 0
+            else:
+                assert p[0] == s and p[-1] == target
+        assert net.damage_steps == 2 and net.undo() and net.undo() and not net.undo()
+        np.testing.assert_array_equal(net.times(s), before)
+
+
+def test_road_network_limit_length_speed_and_bad_input():
+    # 0 —1 km at 36 km/h (100 s)— 1 —500 m at 18 km/h (100 s), one-way→ 2
+    net = ck.RoadNetwork(3, [0, 1], [1, 2], length_m=[1000, 500], speed_kmh=[36, 18], oneway=[False, True])
+    np.testing.assert_allclose(net.times(0), [0, 100, 200])
+    assert np.isinf(net.times(2)[0])
+    np.testing.assert_allclose(net.times(0, limit_s=150), [0, 100, np.inf])
+    assert net.path(0, 2).tolist() == [0, 1, 2] and net.path(2, 0).tolist() == []
+    net.close_edges(0)
+    assert np.isinf(net.times(1)[0]) and np.isinf(net.times(0)[1])
+    net.restore()
+    assert "damage_steps=0" in repr(net)
+    with pytest.raises(ck.InvalidInput) as e:
+        ck.RoadNetwork(3, [0, 1], [1, 5], time_s=[1, 1])
+    assert (e.value.field, e.value.index) == ("to", 1)
+    with pytest.raises(ck.InvalidInput) as e:
+        ck.RoadNetwork(3, [0, 1], [1, 2], length_m=[10, 10], speed_kmh=[30, 0])
+    assert (e.value.field, e.value.index) == ("speed_kmh", 1)
+    with pytest.raises(ck.InvalidInput) as e:
+        ck.RoadNetwork(3, [0, 1], [1, 2], time_s=[1, float("nan")])
+    assert (e.value.field, e.value.index) == ("time_s", 1)
+    with pytest.raises(ck.InvalidInput) as e:
+        ck.RoadNetwork(3, [0, 1], [1, 2], time_s=[1, 1], lon=[0, 0, 190], lat=[0, 0, 0])
+    assert (e.value.field, e.value.index) == ("lon", 2)
+    with pytest.raises(ck.InvalidInput):
+        net.close_edges([7])
+    assert net.damage_steps == 0
+    with pytest.raises(ck.InvalidInput):
+        net.slow_edges([0], 0.5)
+    with pytest.raises(ck.InvalidInput):
+        net.times(9)
