@@ -148,7 +148,8 @@ class NetworkSimplex {
   }
 
  private:
-  static constexpr std::int8_t kLower = 1, kUpper = -1, kTree = 0, kSelf = 2;
+  // Arc states: the sign that turns a reduced cost into a violation.
+  static constexpr std::int8_t kLower = 1, kUpper = -1, kTree = 0, kSelf = 0;
   static constexpr std::int32_t kNone = -1;
 
   // Whether any flow meets the supplies: the same network with zero costs
@@ -256,27 +257,36 @@ class NetworkSimplex {
   std::int64_t reduced(std::int32_t e) const { return cost_[e] + pi_[src_[e]] - pi_[dst_[e]]; }
 
   // Block search: the most violating arc of the first block that has one.
+  // Branch-free: a tree arc or self-loop has state 0 and so never violates;
+  // array pointers live in locals so the loop keeps them in registers (the
+  // loop is half of all solve time on NETGEN instances).
   std::int32_t find_entering() {
     const std::int32_t total = m_ + n_;
     if (total == 0) return kNone;
     const std::int32_t block = std::max<std::int32_t>(10, static_cast<std::int32_t>(std::sqrt(static_cast<double>(total))));
+    const std::int8_t* st = state_.data();
+    const std::int64_t* c = cost_.data();
+    const std::int32_t* s = src_.data();
+    const std::int32_t* d = dst_.data();
+    const std::int64_t* pi = pi_.data();
     std::int64_t best = 0;
-    std::int32_t in = kNone, count = 0;
-    std::int32_t e = next_arc_;
-    for (std::int32_t scanned = 0; scanned < total; ++scanned) {
-      const std::int8_t s = state_[e];
-      if (s == kLower || s == kUpper) {
-        const std::int64_t v = s * reduced(e);
+    std::int32_t in = kNone, left = block;
+    auto scan = [&](std::int32_t from, std::int32_t to) {
+      for (std::int32_t e = from; e < to; ++e) {
+        const std::int64_t v = st[e] * (c[e] + pi[s[e]] - pi[d[e]]);
         if (v < best) best = v, in = e;
+        if (--left == 0) {
+          if (best < 0) {
+            next_arc_ = e + 1 == total ? 0 : e + 1;
+            return true;
+          }
+          left = block;
+        }
       }
-      if (++e == total) e = 0;
-      if (++count == block) {
-        if (in != kNone) break;
-        count = 0;
-      }
-    }
-    next_arc_ = e;
-    return in;
+      return false;
+    };
+    if (scan(next_arc_, total) || scan(0, next_arc_)) return in;
+    return best < 0 ? in : kNone;
   }
 
   FlowStatus solve(std::int64_t& pivots) {
