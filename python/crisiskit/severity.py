@@ -112,7 +112,31 @@ def _spec_dict(t: Sequence[Any]) -> Dict[str, Any]:
 _BUILTIN_SPECS = {t[0]: _spec_dict(t) for t in _core._SeverityConfigCore.default().indicators}
 
 
-class SeverityConfig:
+class _CoreValue:
+    """Value semantics for wrappers of one immutable C++ object (``_core``):
+    bytes round-trip, pickle, ``==`` on the C++ value, hash by ``to_dict()``."""
+
+    __slots__ = ()
+    _core_type: Any  # the pybind11 class, with to_bytes/from_bytes
+
+    def to_bytes(self) -> bytes:
+        return self._core.to_bytes()  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> Any:
+        return cls._wrap(cls._core_type.from_bytes(b))  # type: ignore[attr-defined]
+
+    def __reduce__(self) -> Any:
+        return (type(self).from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self._core == other._core  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(_freeze(self.to_dict()))  # type: ignore[attr-defined]  # by value, like ==: 0.0 and -0.0 hash alike
+
+
+class SeverityConfig(_CoreValue):
     """Every weight, cap and transform of the assessment. Immutable; compare
     with ``==``; serialise with ``to_dict()`` (JSON-ready) or pickle.
 
@@ -131,6 +155,7 @@ class SeverityConfig:
     """
 
     __slots__ = ("_core",)
+    _core_type = _core._SeverityConfigCore
 
     def __init__(
         self,
@@ -281,21 +306,6 @@ class SeverityConfig:
         d.update(changes)
         return SeverityConfig.from_dict(d)
 
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, b: bytes) -> "SeverityConfig":
-        return cls._wrap(_core._SeverityConfigCore.from_bytes(b))
-
-    def __reduce__(self) -> Any:
-        return (SeverityConfig.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SeverityConfig) and self._core == other._core
-
-    def __hash__(self) -> int:
-        return hash(_freeze(self.to_dict()))  # by value, like ==: 0.0 and -0.0 hash alike
 
     def __repr__(self) -> str:
         return (
@@ -788,7 +798,7 @@ _BUILTIN_TABLES = {"production_safety": _core._production_safety_table}
 _CRITERION_KEYS = ("indicator", "at_least", "more_than", "below", "at_most", "text")
 
 
-class GradingTable:
+class GradingTable(_CoreValue):
     """A regulation's grades as data. ``grades`` run from the most severe
     down; each is a dict ``{name, name_en, roman, level, any_of}`` where
     ``any_of`` lists criteria ``{indicator, at_least (以上, inclusive),
@@ -798,6 +808,7 @@ class GradingTable:
     Council's table for production-safety accidents."""
 
     __slots__ = ("_core",)
+    _core_type = _core._GradingTableCore
 
     def __init__(self, name: str, grades: Sequence[Mapping[str, Any]], source: str = "") -> None:
         parsed = []
@@ -897,21 +908,6 @@ class GradingTable:
             raise _invalid("table", None, sorted(unknown)[0], "unknown key (expected name, source, grades)")
         return cls(d.get("name", ""), d.get("grades", []), d.get("source", ""))
 
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, b: bytes) -> "GradingTable":
-        return cls._wrap(_core._GradingTableCore.from_bytes(b))
-
-    def __reduce__(self) -> Any:
-        return (GradingTable.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, GradingTable) and self._core == other._core
-
-    def __hash__(self) -> int:
-        return hash(_freeze(self.to_dict()))
 
     def __repr__(self) -> str:
         return f"GradingTable({self.name!r}, grades={[g['name'] for g in self.grades]}, reads={self.indicators})"

@@ -159,6 +159,18 @@ py::dict links_columns(LinkList&& l) {
   return d;
 }
 
+// Links built from the places' coordinates (make(lon, lat) → LinkList), without the GIL.
+template <class Make>
+py::dict spatial_links(const PyRiskMap& self, Make make) {
+  BusyGuard g(self.busy, "RiskMap");
+  LinkList l;
+  {
+    py::gil_scoped_release nogil;
+    l = make(self.map.lon(), self.map.lat());
+  }
+  return links_columns(std::move(l));
+}
+
 std::vector<double> timescales_arg(py::handle v) {
   std::vector<double> out;
   for (auto x : py::reinterpret_borrow<py::sequence>(v)) out.push_back(x.cast<double>() * 3600.0);
@@ -419,22 +431,10 @@ void bind_risk(py::module_& m) {
            py::arg("src"), py::arg("dst"), py::arg("weight") = py::none(), py::kw_only(), py::arg("type") = "adjacency",
            py::arg("directed") = false, "add_links with int64 place positions instead of ids.")
       .def("_knn_links", [](const PyRiskMap& self, int k) {
-        BusyGuard g(self.busy, "RiskMap");
-        LinkList l;
-        {
-          py::gil_scoped_release nogil;
-          l = knn_links(self.map.lon(), self.map.lat(), k);
-        }
-        return links_columns(std::move(l));
+        return spatial_links(self, [k](const auto& lon, const auto& lat) { return knn_links(lon, lat, k); });
       })
       .def("_radius_links", [](const PyRiskMap& self, double r) {
-        BusyGuard g(self.busy, "RiskMap");
-        LinkList l;
-        {
-          py::gil_scoped_release nogil;
-          l = radius_links(self.map.lon(), self.map.lat(), r);
-        }
-        return links_columns(std::move(l));
+        return spatial_links(self, [r](const auto& lon, const auto& lat) { return radius_links(lon, lat, r); });
       })
       .def("_containment_links", [](const PyRiskMap& self) {
         return links_columns(containment_links(self.map.parent()));

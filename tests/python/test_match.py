@@ -4,6 +4,7 @@ certificate, and bad input."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -246,8 +247,6 @@ def arcs_of(frm, to, t, oneway, factor):
     head = np.concatenate([to, frm[~oneway]])
     return tail, head, np.concatenate([w, w[~oneway]])
 
-
-import math  # noqa: E402
 
 
 def test_road_network_times_equal_scipy_before_after_damage_and_undo():

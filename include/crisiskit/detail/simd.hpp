@@ -51,7 +51,9 @@
 #endif
 
 // Target regions: every function defined between BEGIN and END is compiled
-// for the named instruction set.
+// for the named instruction set. GCC does not extend this to lambdas: a
+// lambda in a region must be CRISISKIT_SIMD_LAMBDA_INLINE, so it is compiled
+// as part of (inlined into) its region's caller.
 #if CRISISKIT_SIMD_X86 && defined(__clang__)
 #define CRISISKIT_SIMD_BEGIN_AVX2 \
   _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")

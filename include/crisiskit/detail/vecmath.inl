@@ -123,26 +123,19 @@ namespace crisiskit::simd::CRISISKIT_SIMD_NS {
 
 // Array forms, not forced inline, so code outside this path's target region
 // (tests, benchmarks) can call them. y may alias x.
-inline void log_array(const double* x, double* y, std::size_t n) {
+// (A template flag, not a lambda: GCC does not give lambdas the region's target.)
+template <bool Log>
+inline void map_array(const double* x, double* y, std::size_t n) {
   std::size_t i = 0;
-  for (; i + width <= n; i += width) store(y + i, vlog(load(x + i)));
+  for (; i + width <= n; i += width) store(y + i, Log ? vlog(load(x + i)) : vexp(load(x + i)));
   for (; i < n; ++i) {
-    vd v = splat(x[i]);
     double out[width];
-    store(out, vlog(v));
+    store(out, Log ? vlog(splat(x[i])) : vexp(splat(x[i])));
     y[i] = out[0];
   }
 }
 
-inline void exp_array(const double* x, double* y, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + width <= n; i += width) store(y + i, vexp(load(x + i)));
-  for (; i < n; ++i) {
-    vd v = splat(x[i]);
-    double out[width];
-    store(out, vexp(v));
-    y[i] = out[0];
-  }
-}
+inline void log_array(const double* x, double* y, std::size_t n) { map_array<true>(x, y, n); }
+inline void exp_array(const double* x, double* y, std::size_t n) { map_array<false>(x, y, n); }
 
 }  // namespace crisiskit::simd::CRISISKIT_SIMD_NS

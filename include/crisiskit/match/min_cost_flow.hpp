@@ -233,8 +233,6 @@ class NetworkSimplex {
       depth_[v] = 1;
       attach(v, root_);
     }
-    // Self-loop flows already fixed count towards the node balances only as
-    // in + out of the same node, i.e. not at all.
   }
 
   void attach(std::int32_t v, std::int32_t p) {
