@@ -18,6 +18,11 @@ Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 (stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
 (``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
 
+Matching (需求-资源匹配): ``ck.RoadNetwork`` (damage, bounded many-to-many
+travel times, snapping, flooded polygons), ``ck.match`` (stock and teams to
+needs: priorities, deadlines, fairness, unmet reasons, routes) and the
+``ck.min_cost_flow`` primitive.
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -73,6 +78,7 @@ from ._core import (
     validate_cap,
     warning_color,
 )
+from .allocation import DEFAULT_PRIORITY_WEIGHTS, UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .risk import Explanation, RiskMap
 from .severity import (
@@ -93,6 +99,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertBoard",
     "AlertLevel",
+    "DEFAULT_PRIORITY_WEIGHTS",
+    "MatchResult",
+    "UNMET_REASONS",
     "CapAlert",
     "CapArea",
     "CapCircle",
@@ -135,6 +144,7 @@ __all__ = [
     "from_seconds",
     "grade",
     "haversine_m",
+    "match",
     "name_zh",
     "national_grade",
     "national_grade_roman",

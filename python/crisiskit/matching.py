@@ -147,6 +147,50 @@ def min_cost_flow(num_nodes: int, tail: Any, head: Any, capacity: Optional[Any],
     return FlowResult(status, flow, int(total), potential, int(pivots))
 
 
+def _limit(limit_s: Optional[float]) -> float:
+    return math.inf if limit_s is None else float(limit_s)
+
+
+def _threads(threads: Optional[int]) -> int:
+    if threads is None:
+        return 0
+    k = operator.index(threads)
+    if k < 1:
+        raise invalid("threads", None, k, "must be at least 1 (or None for all cores)")
+    return k
+
+
+def _polygon_parts(polygon: Any) -> list:
+    """[(lon, lat, ring_start)] per polygon of a GeoJSON-like (Multi)Polygon or a vertex list."""
+    geo = getattr(polygon, "__geo_interface__", polygon)
+    if isinstance(geo, dict):
+        if geo.get("type") == "Feature":
+            geo = geo.get("geometry") or {}
+        kind = geo.get("type")
+        if kind == "Polygon":
+            polys = [geo.get("coordinates")]
+        elif kind == "MultiPolygon":
+            polys = list(geo.get("coordinates") or [])
+        else:
+            raise invalid("polygon.type", None, kind, "must be Polygon or MultiPolygon")
+    else:
+        polys = [[polygon]]
+    parts = []
+    for k, rings in enumerate(polys):
+        arrays = []
+        for j, ring in enumerate(rings or []):
+            a = np.asarray(ring, dtype=float)
+            if a.ndim != 2 or a.shape[1] < 2:
+                raise invalid("polygon", k, f"ring {j} of shape {a.shape}", "rings must be lists of (lon, lat) pairs")
+            arrays.append(a[:, :2])
+        if not arrays:
+            raise invalid("polygon", k, "[]", "a polygon needs at least one ring")
+        starts = np.cumsum([0] + [len(a) for a in arrays[:-1]]).astype(np.int64)
+        xy = np.concatenate(arrays)
+        parts.append((np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), starts))
+    return parts
+
+
 class RoadNetwork(_core._RoadNetworkCore):
     """A directed road graph whose travel times change during a crisis.
 
@@ -196,6 +240,12 @@ class RoadNetwork(_core._RoadNetworkCore):
             time_s = length / (speed / 3.6)
         ow = None if oneway is None else np.asarray(oneway).astype(np.int64)
         super().__init__(operator.index(num_nodes), from_, to, time_s, ow, lon, lat)
+        # Kept for drawing and export (the C++ side stores arcs, not edges).
+        self._ends = (np.array(from_, dtype=np.int64), np.array(to, dtype=np.int64))
+
+    def edge_ends(self) -> tuple:
+        """``(from_, to)`` node ids of every edge, shape (num_edges,) each (copies)."""
+        return self._ends[0].copy(), self._ends[1].copy()
 
     def close_edges(self, edges: Any) -> None:
         """Close these edge ids (both directions of a two-way edge). One undo step."""
@@ -205,18 +255,110 @@ class RoadNetwork(_core._RoadNetworkCore):
         """Multiply these edges' base travel time by ``by`` (≥ 1; inf closes). One undo step."""
         self._slow_edges(np.atleast_1d(np.asarray(edges, dtype=np.int64)), float(by))
 
-    def times(self, source: int, limit_s: Optional[float] = None) -> np.ndarray:
+    def times(self, source: int, limit_s: Optional[float] = None, *, undamaged: bool = False) -> np.ndarray:
         """Travel time in seconds from ``source`` to every node, shape (num_nodes,).
 
         ``inf`` = unreachable, or farther than ``limit_s`` (the search stops
         there, so a 30-minute limit is cheap on a large network).
+        ``undamaged=True`` ignores every closure and slow-down (base times).
         """
-        t, _ = self._times(operator.index(source), math.inf if limit_s is None else float(limit_s))
+        t, _ = self._times(operator.index(source), _limit(limit_s), bool(undamaged))
         return t
 
-    def path(self, source: int, target: int) -> np.ndarray:
-        """Node ids of a fastest path ``source … target`` (empty when unreachable)."""
-        return self._path(operator.index(source), operator.index(target))
+    def travel_times(self, sources: Any, targets: Any, limit_s: Optional[float] = None, *,
+                     undamaged: bool = False, dense: bool = True, threads: Optional[int] = None) -> Any:
+        """Bounded many-to-many travel times (seconds).
+
+        One Dijkstra search per source, stopped at ``limit_s`` or once every
+        target is settled, run in C++ on all cores (``threads``) with the GIL
+        released; each search costs only the part of the network it explores,
+        so "which needs can each team reach within 30 minutes" stays cheap on
+        a million-node city.
+
+        Parameters
+        ----------
+        sources, targets : array-like of int
+            Node ids (repeats allowed).
+        limit_s : float, optional
+            Pairs farther than this are ``inf`` (dense) or left out (sparse).
+        undamaged : bool
+            Search the base times, ignoring damage.
+        dense : bool
+            ``True``: an array of shape (len(sources), len(targets)).
+            ``False``: a DataFrame with one row per pair within the limit:
+            ``source`` and ``target`` (positions in the inputs), ``time_s``.
+
+        Raises
+        ------
+        InvalidInput
+            Naming ``sources``/``targets`` and the row of a node id out of range.
+        """
+        s = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        t = np.atleast_1d(np.asarray(targets, dtype=np.int64))
+        first, target, time_s = self._many_to_many(s, t, _limit(limit_s), bool(undamaged), _threads(threads))
+        rows = np.repeat(np.arange(len(s), dtype=np.int64), np.diff(first))
+        if dense:
+            out = np.full((len(s), len(t)), np.inf)
+            out[rows, target] = time_s
+            return out
+        import pandas as pd
+        return pd.DataFrame({"source": rows, "target": target.astype(np.int64), "time_s": time_s})
+
+    def path(self, source: int, target: int, *, coordinates: bool = False) -> np.ndarray:
+        """A fastest path ``source … target``: node ids, shape (k,), or with
+        ``coordinates=True`` their (lon, lat), shape (k, 2). Empty when unreachable."""
+        nodes = self._path(operator.index(source), operator.index(target))
+        return self._coords(nodes) if coordinates else nodes
+
+    def paths(self, from_: Any, to: Any, *, undamaged: bool = False, threads: Optional[int] = None) -> list:
+        """Fastest paths for many pairs ``(from_[k], to[k])``: a list of node-id
+        arrays (empty when unreachable); one search per distinct source, in parallel."""
+        f = np.atleast_1d(np.asarray(from_, dtype=np.int64))
+        t = np.atleast_1d(np.asarray(to, dtype=np.int64))
+        first, nodes = self._paths(f, t, bool(undamaged), _threads(threads))
+        return [nodes[first[k]:first[k + 1]] for k in range(len(f))]
+
+    def snap(self, lon: Any, lat: Any, max_distance_m: Optional[float] = None) -> tuple:
+        """Nearest road node to each point (great-circle, through an R-tree).
+
+        Returns ``(node, distance_m)``: int32 node ids (``-1`` where the
+        nearest road node is farther than ``max_distance_m``) and the
+        distance in metres to the nearest road node.
+
+        Raises
+        ------
+        InvalidInput
+            Naming ``lon``/``lat`` and the row of a NaN or out-of-range coordinate.
+        crisiskit.Error
+            If the network has no coordinates.
+        """
+        x = np.atleast_1d(np.asarray(lon, dtype=float))
+        y = np.atleast_1d(np.asarray(lat, dtype=float))
+        return self._snap(x, y, math.inf if max_distance_m is None else float(max_distance_m))
+
+    def edges_in_polygon(self, polygon: Any) -> np.ndarray:
+        """Edge ids touching a polygon (an end inside, or crossing its boundary).
+
+        ``polygon``: a GeoJSON Polygon or MultiPolygon geometry, a Feature
+        holding one, any object with ``__geo_interface__`` (shapely), or a
+        plain sequence of (lon, lat) vertices. Holes are respected.
+        """
+        parts = _polygon_parts(polygon)
+        found = [self._edges_in_polygon(x, y, st, False) for x, y, st in parts]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+    def close_polygon(self, polygon: Any) -> np.ndarray:
+        """Close every edge touching ``polygon`` (a flooded zone; see
+        :meth:`edges_in_polygon`) as one undo step; returns their ids."""
+        edges = self.edges_in_polygon(polygon)
+        self.close_edges(edges)
+        return edges
+
+    def _coords(self, nodes: np.ndarray) -> np.ndarray:
+        lon, lat = self.lon, self.lat
+        if len(lon) == 0:
+            raise invalid("coordinates", None, True, "the network has no node coordinates")
+        return np.column_stack([lon[nodes], lat[nodes]])
 
     def __repr__(self) -> str:
         return (f"RoadNetwork(nodes={self.num_nodes}, edges={self.num_edges}, arcs={self.num_arcs}, "

@@ -4,6 +4,7 @@
 #include <memory>
 #include <shared_mutex>
 
+#include "crisiskit/match/allocate.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
 #include "crisiskit/match/road_network.hpp"
 
@@ -99,14 +100,113 @@ void bind_match(py::module_& m) {
         std::unique_lock lock(r.mu);
         r.net.restore();
       }, "Revert every damage step.")
-      .def("_times", [](const Roads& r, std::int64_t source, double limit) {
+      .def("_times", [](const Roads& r, std::int64_t source, double limit, bool undamaged) {
         ShortestPaths sp;
         {
           py::gil_scoped_release nogil;
           std::shared_lock lock(r.mu);
-          sp = r.net.shortest_paths(source, limit);
+          sp = r.net.shortest_paths(source, limit, undamaged);
         }
         return py::make_tuple(copy_numpy(sp.time_s), copy_numpy(sp.pred));
+      })
+      .def("_many_to_many", [i64](const Roads& r, py::handle sources, py::handle targets, double limit, bool undamaged,
+                                  unsigned threads) {
+        const I64 s = array_1d<std::int64_t>(sources, "sources");
+        const I64 t = array_1d<std::int64_t>(targets, "targets");
+        TravelTimes tt;
+        {
+          py::gil_scoped_release nogil;
+          std::shared_lock lock(r.mu);
+          tt = r.net.many_to_many(i64(s), i64(t), limit, undamaged, threads);
+        }
+        return py::make_tuple(copy_numpy(tt.first), copy_numpy(tt.target), copy_numpy(tt.time_s));
+      })
+      .def("_paths", [i64](const Roads& r, py::handle from, py::handle to, bool undamaged, unsigned threads) {
+        const I64 f = array_1d<std::int64_t>(from, "from");
+        const I64 t = array_1d<std::int64_t>(to, "to");
+        PathList pl;
+        {
+          py::gil_scoped_release nogil;
+          std::shared_lock lock(r.mu);
+          pl = r.net.paths(i64(f), i64(t), undamaged, threads);
+        }
+        return py::make_tuple(copy_numpy(pl.first), copy_numpy(pl.node));
+      })
+      .def("_snap", [](const Roads& r, py::handle lon, py::handle lat, double max_distance_m) {
+        const F64 x = array_1d<double>(lon, "lon");
+        const F64 y = array_1d<double>(lat, "lat");
+        SnapResult s;
+        {
+          py::gil_scoped_release nogil;
+          s = r.net.snap(Span<const double>(x.data(), static_cast<std::size_t>(x.size())),
+                         Span<const double>(y.data(), static_cast<std::size_t>(y.size())), max_distance_m);
+        }
+        return py::make_tuple(copy_numpy(s.node), copy_numpy(s.distance_m));
+      })
+      .def("_edges_in_polygon", [i64](const Roads& r, py::handle lon, py::handle lat, py::handle starts, bool close) {
+        const F64 x = array_1d<double>(lon, "lon");
+        const F64 y = array_1d<double>(lat, "lat");
+        const I64 st = array_1d<std::int64_t>(starts, "ring_start");
+        const Span<const double> xs(x.data(), static_cast<std::size_t>(x.size())), ys(y.data(), static_cast<std::size_t>(y.size()));
+        std::vector<std::int64_t> e;
+        {
+          py::gil_scoped_release nogil;
+          if (close) {
+            std::unique_lock lock(r.mu);
+            e = const_cast<Roads&>(r).net.close_polygon(xs, ys, i64(st));
+          } else {
+            std::shared_lock lock(r.mu);
+            e = r.net.edges_in_polygon(xs, ys, i64(st));
+          }
+        }
+        return copy_numpy(e);
+      })
+      .def_property_readonly("lon", [](const Roads& r) { return copy_numpy(std::vector<double>(r.net.lon().begin(), r.net.lon().end())); })
+      .def_property_readonly("lat", [](const Roads& r) { return copy_numpy(std::vector<double>(r.net.lat().begin(), r.net.lat().end())); })
+      .def("_allocate", [i64](const Roads& r, py::handle s_node, py::handle s_qty, py::handle s_tfirst, py::handle s_type,
+                              py::handle d_node, py::handle d_type, py::handle d_qty, py::handle d_weight,
+                              py::handle d_deadline, py::handle d_group, double penalty, double horizon, bool fairness,
+                              double min_share, bool routes, unsigned threads) {
+        const I64 sn = array_1d<std::int64_t>(s_node, "supply.node"), sq = array_1d<std::int64_t>(s_qty, "supply.quantity");
+        const I64 stf = array_1d<std::int64_t>(s_tfirst, "supply.type_first"), st = array_1d<std::int64_t>(s_type, "supply.type");
+        const I64 dn = array_1d<std::int64_t>(d_node, "need.node"), dt = array_1d<std::int64_t>(d_type, "need.type");
+        const I64 dq = array_1d<std::int64_t>(d_qty, "need.quantity"), dg = array_1d<std::int64_t>(d_group, "need.group");
+        const F64 dw = array_1d<double>(d_weight, "need.weight"), dd = array_1d<double>(d_deadline, "need.deadline_s");
+        auto f64 = [](const F64& a) { return Span<const double>(a.data(), static_cast<std::size_t>(a.size())); };
+        AllocateOptions opt;
+        opt.unmet_penalty_s = penalty;
+        opt.horizon_s = horizon;
+        opt.fairness = fairness;
+        opt.min_share = min_share;
+        opt.routes = routes;
+        opt.threads = threads;
+        MatchResult m;
+        {
+          py::gil_scoped_release nogil;
+          std::shared_lock lock(r.mu);
+          m = allocate(r.net, SupplyRows{i64(sn), i64(sq), i64(stf), i64(st)},
+                       NeedRows{i64(dn), i64(dt), i64(dq), f64(dw), f64(dd), i64(dg)}, opt);
+        }
+        std::vector<std::uint8_t> reason(m.reason.size());
+        for (std::size_t k = 0; k < reason.size(); ++k) reason[k] = static_cast<std::uint8_t>(m.reason[k]);
+        py::dict out;
+        out["supply"] = copy_numpy(m.supply);
+        out["need"] = copy_numpy(m.need);
+        out["quantity"] = copy_numpy(m.quantity);
+        out["time_s"] = copy_numpy(m.time_s);
+        out["route_first"] = copy_numpy(m.route_first);
+        out["route_node"] = copy_numpy(m.route_node);
+        out["served"] = copy_numpy(m.served);
+        out["unmet"] = copy_numpy(m.unmet);
+        out["reason"] = copy_numpy(reason);
+        for (auto [k, v] : {std::pair<const char*, double>{"weighted_time", m.weighted_time}, {"total_time", m.total_time},
+                            {"worst_time", m.worst_time}, {"objective", m.objective}, {"unmet_penalty_s", m.unmet_penalty_s},
+                            {"cost_scale", m.cost_scale}, {"min_share", m.min_share}, {"min_share_unfair", m.min_share_unfair},
+                            {"fairness_cost_time", m.fairness_cost_time}, {"fairness_cost_weighted", m.fairness_cost_weighted}})
+          out[k] = v;
+        out["candidate_pairs"] = m.candidate_pairs;
+        out["pivots"] = m.pivots;
+        return out;
       })
       .def("_path", [](const Roads& r, std::int64_t source, std::int64_t target) {
         std::vector<std::int32_t> p;
@@ -119,6 +219,9 @@ void bind_match(py::module_& m) {
         }
         return copy_numpy(p);
       });
+  py::list reasons;
+  for (int k = 0; k <= static_cast<int>(UnmetReason::OFF_NETWORK); ++k) reasons.append(to_string(static_cast<UnmetReason>(k)));
+  m.attr("_UNMET_REASONS") = py::tuple(reasons);
 }
 
 }  // namespace crisiskit::python

@@ -15,20 +15,37 @@
 /// every change at once; nothing is rebuilt.
 ///
 /// Queries: `shortest_paths` (one source to all, optionally bounded by a time
-/// limit) and `path` (node sequence of a settled target), by Dijkstra's
-/// algorithm on a compressed-sparse-row graph with a 4-ary heap.
+/// limit), `many_to_many` (bounded source × target times, in parallel, each
+/// search costing only the ball it explores), `path` (node sequence of a
+/// settled target), all by Dijkstra's algorithm on compressed-sparse-row arcs
+/// with a 4-ary heap (detail/dijkstra.hpp). Every query can also run on the
+/// undamaged base times, to tell "cut off by closed roads" from "too far".
 ///
-/// Thread-safety: queries are const and may run concurrently with each
-/// other; damage methods must not run concurrently with anything.
+/// Geometry (needs node coordinates): `snap` points to the nearest road node
+/// through an R-tree; `edges_in_polygon` / `close_polygon` for flooded zones.
+///
+/// Units: seconds, metres, degrees (WGS 84).
+///
+/// Thread-safety: queries (including `snap`) are const and may run
+/// concurrently with each other; damage methods must not run concurrently
+/// with anything.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "crisiskit/core/error.hpp"
 #include "crisiskit/core/span.hpp"
+#include "crisiskit/detail/parallel.hpp"
+#include "crisiskit/match/detail/dijkstra.hpp"
+#include "crisiskit/match/detail/geometry.hpp"
+#include "crisiskit/risk/geo.hpp"
 
 namespace crisiskit::match {
 
@@ -37,6 +54,28 @@ struct ShortestPaths {
   std::int32_t source = -1;
   std::vector<double> time_s;      ///< per node: travel time in seconds; +inf = not reached (or beyond the limit)
   std::vector<std::int32_t> pred;  ///< per node: the arc it was reached by, −1 for the source and unreached nodes
+};
+
+/// Sparse source × target travel times (CSR by source): the pairs of source
+/// i are rows first[i] .. first[i+1]−1, each a target index (position in the
+/// targets given) and its time in seconds.
+struct TravelTimes {
+  std::vector<std::int64_t> first;  ///< size num_sources + 1
+  std::vector<std::int32_t> target;
+  std::vector<double> time_s;
+};
+
+/// Node sequences of several paths (CSR): path k is
+/// node[first[k] .. first[k+1]−1], empty when its target is unreachable.
+struct PathList {
+  std::vector<std::int64_t> first;
+  std::vector<std::int32_t> node;
+};
+
+/// Nearest road node of each point (−1 = none within the distance asked).
+struct SnapResult {
+  std::vector<std::int32_t> node;
+  std::vector<double> distance_m;  ///< great-circle distance to the nearest road node
 };
 
 class RoadNetwork {
@@ -159,42 +198,93 @@ class RoadNetwork {
 
   /// Dijkstra from `source`. Nodes farther than `limit_s` seconds are left
   /// at +inf (the search stops there, so a small limit is cheap).
+  /// `undamaged = true` searches the base travel times, as if no damage had
+  /// been applied (used to tell "cut off by closed roads" from "too far").
   /// \throws InvalidInput for a source out of range or a NaN/negative limit.
-  ShortestPaths shortest_paths(std::int64_t source, double limit_s = kClosed) const {
+  ShortestPaths shortest_paths(std::int64_t source, double limit_s = kClosed, bool undamaged = false) const {
     CRISISKIT_CHECK(source >= 0 && source < n_, "source", InvalidInput::no_index, source, "is not a node");
-    CRISISKIT_CHECK(limit_s >= 0, "limit_s", InvalidInput::no_index, limit_s, "must be ≥ 0 seconds (or inf)");
+    check_limit(limit_s);
     ShortestPaths r;
     r.source = static_cast<std::int32_t>(source);
     r.time_s.assign(static_cast<std::size_t>(n_), kClosed);
     r.pred.assign(static_cast<std::size_t>(n_), -1);
-    Heap heap(static_cast<std::size_t>(n_));
-    r.time_s[static_cast<std::size_t>(source)] = 0;
-    heap.push(r.source, 0.0);
-    while (!heap.empty()) {
-      const auto [u, du] = heap.pop();
-      if (du > limit_s) {
-        // Everything left is beyond the limit: un-reach what was only queued.
-        r.time_s[static_cast<std::size_t>(u)] = kClosed;
-        r.pred[static_cast<std::size_t>(u)] = -1;
-        while (!heap.empty()) {
-          const auto [w, dw] = heap.pop();
-          (void)dw;
-          r.time_s[static_cast<std::size_t>(w)] = kClosed;
-          r.pred[static_cast<std::size_t>(w)] = -1;
-        }
-        break;
+    detail::QuadHeap heap(static_cast<std::size_t>(n_));
+    detail::dijkstra(
+        csr(undamaged), r.source, limit_s, r.time_s.data(), r.pred.data(), heap,
+        [](std::int32_t, double) { return true; }, [](std::int32_t) {});
+    return r;
+  }
+
+  /// Bounded many-to-many travel times: for every source, the targets it
+  /// reaches within `limit_s` seconds, by one Dijkstra search per source
+  /// that stops at the limit or once every target is settled. Searches run
+  /// on `threads` threads (0 = all cores) with per-thread scratch that is
+  /// reset in O(nodes touched), so 1,000 half-hour searches on a city cost
+  /// 1,000 half-hour balls, not 1,000 whole-graph passes.
+  /// Sources and targets may repeat. `undamaged` as in `shortest_paths`.
+  /// \returns the pairs within the limit, grouped by source (CSR), targets
+  ///          ascending within a source.
+  /// \throws InvalidInput naming "sources"/"targets" and the row of a bad
+  ///         node id, or "limit_s" for a NaN/negative limit.
+  TravelTimes many_to_many(Span<const std::int64_t> sources, Span<const std::int64_t> targets, double limit_s,
+                           bool undamaged = false, unsigned threads = 0) const {
+    check_nodes(sources, "sources");
+    check_nodes(targets, "targets");
+    check_limit(limit_s);
+    // Targets per node (CSR over nodes), so a settled node reports all its targets.
+    std::vector<std::int32_t> tfirst(static_cast<std::size_t>(n_) + 1, 0), tidx(targets.size());
+    for (std::int64_t t : targets) ++tfirst[static_cast<std::size_t>(t) + 1];
+    std::size_t distinct = 0;
+    for (std::size_t v = 0; v < static_cast<std::size_t>(n_); ++v) {
+      distinct += tfirst[v + 1] > 0;
+      tfirst[v + 1] += tfirst[v];
+    }
+    {
+      std::vector<std::int32_t> pos(tfirst.begin(), tfirst.end() - 1);
+      for (std::size_t i = 0; i < targets.size(); ++i)
+        tidx[static_cast<std::size_t>(pos[static_cast<std::size_t>(targets[i])]++)] = static_cast<std::int32_t>(i);
+    }
+    const detail::CsrView g = csr(undamaged);
+    std::vector<std::vector<std::pair<std::int32_t, double>>> found(sources.size());
+    // A thread pays off once the searches together touch a few 10^5 nodes.
+    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
+    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
+    const unsigned workers = crisiskit::detail::planned_workers(sources.size(), grain, want);
+    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(workers);
+    if (distinct > 0)
+      crisiskit::detail::parallel_for(
+          sources.size(), grain,
+          [&](std::size_t b, std::size_t e, unsigned w) {
+            if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
+            detail::SearchSpace& space = *spaces[w];
+            for (std::size_t i = b; i < e; ++i) {
+              auto& out = found[i];
+              std::size_t left = distinct;
+              space.run(g, static_cast<std::int32_t>(sources[i]), limit_s, [&](std::int32_t v, double d) {
+                const auto lo = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v)]);
+                const auto hi = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v) + 1]);
+                if (lo == hi) return true;
+                for (std::size_t k = lo; k < hi; ++k) out.emplace_back(tidx[k], d);
+                return --left > 0;
+              });
+              std::sort(out.begin(), out.end());
+            }
+          },
+          want);
+    TravelTimes r;
+    r.first.reserve(sources.size() + 1);
+    r.first.push_back(0);
+    std::size_t total = 0;
+    for (const auto& f : found) total += f.size();
+    r.target.reserve(total);
+    r.time_s.reserve(total);
+    for (auto& f : found) {
+      for (const auto& [t, d] : f) {
+        r.target.push_back(t);
+        r.time_s.push_back(d);
       }
-      const auto b = static_cast<std::size_t>(first_[static_cast<std::size_t>(u)]);
-      const auto e = static_cast<std::size_t>(first_[static_cast<std::size_t>(u) + 1]);
-      for (std::size_t a = b; a < e; ++a) {
-        const double nd = du + time_[a];
-        const auto v = static_cast<std::size_t>(head_[a]);
-        if (nd < r.time_s[v]) {
-          r.time_s[v] = nd;
-          r.pred[v] = static_cast<std::int32_t>(a);
-          heap.push_or_decrease(static_cast<std::int32_t>(v), nd);
-        }
-      }
+      r.first.push_back(static_cast<std::int64_t>(r.target.size()));
+      std::vector<std::pair<std::int32_t, double>>().swap(f);
     }
     return r;
   }
@@ -205,80 +295,189 @@ class RoadNetwork {
     CRISISKIT_CHECK(target >= 0 && target < n_, "target", InvalidInput::no_index, target, "is not a node");
     std::vector<std::int32_t> out;
     if (std::isinf(sp.time_s.at(static_cast<std::size_t>(target)))) return out;
-    for (auto v = static_cast<std::int32_t>(target); v != sp.source; v = tail_[static_cast<std::size_t>(sp.pred[static_cast<std::size_t>(v)])])
+    for (auto v = static_cast<std::int32_t>(target); v != sp.source;
+         v = tail_[static_cast<std::size_t>(sp.pred[static_cast<std::size_t>(v)])])
       out.push_back(v);
     out.push_back(sp.source);
     std::reverse(out.begin(), out.end());
     return out;
   }
 
- private:
-  // 4-ary min-heap of nodes keyed by tentative time, with positions for decrease-key.
-  class Heap {
-   public:
-    explicit Heap(std::size_t n) : pos_(n, -1) {}
-    bool empty() const { return items_.empty(); }
-    void push(std::int32_t v, double key) {
-      pos_[static_cast<std::size_t>(v)] = static_cast<std::int32_t>(items_.size());
-      items_.push_back({key, v});
-      up(items_.size() - 1);
+  /// Fastest paths for many (from[k], to[k]) pairs: one search per distinct
+  /// source, stopped once all its targets are settled, on `threads` threads.
+  /// \throws InvalidInput naming "from"/"to" and the row of a bad node id.
+  PathList paths(Span<const std::int64_t> from, Span<const std::int64_t> to, bool undamaged = false,
+                 unsigned threads = 0) const {
+    CRISISKIT_CHECK(from.size() == to.size(), "to", InvalidInput::no_index, to.size(),
+                    "must have the length of from (" + std::to_string(from.size()) + ")");
+    check_nodes(from, "from");
+    check_nodes(to, "to");
+    // Pairs sorted by source; each distinct source is one search.
+    std::vector<std::size_t> order(from.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return from[a] < from[b]; });
+    std::vector<std::size_t> group_start;
+    for (std::size_t k = 0; k < order.size(); ++k)
+      if (k == 0 || from[order[k]] != from[order[k - 1]]) group_start.push_back(k);
+    group_start.push_back(order.size());
+    const std::size_t groups = group_start.size() - 1;
+    std::vector<std::vector<std::int32_t>> found(from.size());
+    const detail::CsrView g = csr(undamaged);
+    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
+    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
+    const unsigned workers = crisiskit::detail::planned_workers(groups, grain, want);
+    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(workers);
+    crisiskit::detail::parallel_for(
+        groups, grain,
+        [&](std::size_t b, std::size_t e, unsigned w) {
+          if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
+          detail::SearchSpace& space = *spaces[w];
+          std::vector<std::int32_t> targets;
+          for (std::size_t gi = b; gi < e; ++gi) {
+            targets.clear();
+            for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k)
+              targets.push_back(static_cast<std::int32_t>(to[order[k]]));
+            std::sort(targets.begin(), targets.end());
+            targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+            std::size_t left = targets.size();
+            space.run(g, static_cast<std::int32_t>(from[order[group_start[gi]]]), kClosed, [&](std::int32_t v, double) {
+              if (std::binary_search(targets.begin(), targets.end(), v)) --left;
+              return left > 0;
+            });
+            for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k) {
+              const std::size_t pk = order[k];
+              auto v = static_cast<std::int32_t>(to[pk]);
+              if (std::isinf(space.dist(v))) continue;
+              auto& out = found[pk];
+              for (; v != static_cast<std::int32_t>(from[pk]); v = tail_[static_cast<std::size_t>(space.pred(v))])
+                out.push_back(v);
+              out.push_back(v);
+              std::reverse(out.begin(), out.end());
+            }
+          }
+        },
+        want);
+    PathList r;
+    r.first.push_back(0);
+    for (auto& p : found) {
+      r.node.insert(r.node.end(), p.begin(), p.end());
+      r.first.push_back(static_cast<std::int64_t>(r.node.size()));
     }
-    void push_or_decrease(std::int32_t v, double key) {
-      const std::int32_t p = pos_[static_cast<std::size_t>(v)];
-      if (p < 0) return push(v, key);
-      items_[static_cast<std::size_t>(p)].key = key;
-      up(static_cast<std::size_t>(p));
-    }
-    std::pair<std::int32_t, double> pop() {
-      const Item top = items_.front();
-      pos_[static_cast<std::size_t>(top.v)] = -2;  // settled: never queued again
-      const Item last = items_.back();
-      items_.pop_back();
-      if (!items_.empty()) {
-        items_.front() = last;
-        pos_[static_cast<std::size_t>(last.v)] = 0;
-        down(0);
-      }
-      return {top.v, top.key};
-    }
+    return r;
+  }
 
-   private:
-    struct Item {
-      double key;
-      std::int32_t v;
-    };
-    void place(std::size_t i, const Item& x) {
-      items_[i] = x;
-      pos_[static_cast<std::size_t>(x.v)] = static_cast<std::int32_t>(i);
+  /// Node longitude / latitude in degrees (empty without coordinates).
+  Span<const double> lon() const noexcept { return lon_; }
+  Span<const double> lat() const noexcept { return lat_; }
+
+  /// The nearest road node (a node with at least one arc) to each point, by
+  /// great-circle distance, through an R-tree built on first use and shared
+  /// by copies of the network. Points farther than `max_distance_m` from
+  /// every road node get node −1 (their distance is still reported).
+  /// Thread-safe (the index is built once, under a lock).
+  /// \throws Error if the network has no coordinates; InvalidInput naming
+  ///         "lon"/"lat" and the row of a NaN or out-of-range coordinate.
+  SnapResult snap(Span<const double> lon, Span<const double> lat, double max_distance_m = kClosed) const {
+    CRISISKIT_CHECK(lon.size() == lat.size(), "lat", InvalidInput::no_index, lat.size(),
+                    "must have the length of lon (" + std::to_string(lon.size()) + ")");
+    CRISISKIT_CHECK(max_distance_m >= 0, "max_distance_m", InvalidInput::no_index, max_distance_m,
+                    "must be ≥ 0 metres (or inf)");
+    check_points(lon, lat);
+    if (!has_coordinates()) throw Error("RoadNetwork.snap: the network has no node coordinates (give lon/lat)");
+    const auto& tree = snap_index_->get(lon_, lat_, first_, head_);
+    SnapResult r;
+    r.node.assign(lon.size(), -1);
+    r.distance_m.assign(lon.size(), kClosed);
+    std::vector<detail::NodeIndex::Entry> hit;
+    for (std::size_t i = 0; i < lon.size(); ++i) {
+      hit.clear();
+      // The nearest point by chord on the unit sphere is the great-circle nearest.
+      tree.query(boost::geometry::index::nearest(risk::internal::to_unit(lon[i], lat[i]), 1), std::back_inserter(hit));
+      if (hit.empty()) continue;
+      const auto v = static_cast<std::size_t>(hit.front().second);
+      const double d = risk::haversine_m(lon[i], lat[i], lon_[v], lat_[v]);
+      r.distance_m[i] = d;
+      if (d <= max_distance_m) r.node[i] = static_cast<std::int32_t>(v);
     }
-    void up(std::size_t i) {
-      const Item x = items_[i];
-      while (i > 0) {
-        const std::size_t p = (i - 1) / 4;
-        if (!(x.key < items_[p].key)) break;
-        place(i, items_[p]);
-        i = p;
-      }
-      place(i, x);
+    return r;
+  }
+
+  /// Edges that touch a polygon: an end node inside it, or the segment
+  /// crossing its boundary. The polygon is one or more rings of lon/lat
+  /// vertices (`ring_start[k]` = first vertex of ring k; empty = one ring)
+  /// combined by the even-odd rule, so inner rings are holes as in a
+  /// GeoJSON Polygon. Geometry is planar in degrees, exact enough for
+  /// city-sized zones away from the poles and the ±180° meridian.
+  /// \throws Error without coordinates; InvalidInput for a ring of fewer
+  ///         than 3 distinct vertices or a bad coordinate (field, row, value).
+  std::vector<std::int64_t> edges_in_polygon(Span<const double> ring_lon, Span<const double> ring_lat,
+                                             Span<const std::int64_t> ring_start = {}) const {
+    CRISISKIT_CHECK(ring_lon.size() == ring_lat.size(), "lat", InvalidInput::no_index, ring_lat.size(),
+                    "must have the length of lon (" + std::to_string(ring_lon.size()) + ")");
+    check_points(ring_lon, ring_lat);
+    if (!has_coordinates()) throw Error("RoadNetwork.edges_in_polygon: the network has no node coordinates");
+    std::vector<std::size_t> starts;
+    for (std::size_t k = 0; k < ring_start.size(); ++k) {
+      CRISISKIT_CHECK(static_cast<std::size_t>(ring_start[k]) < ring_lon.size() &&
+                          (k == 0 ? ring_start[k] == 0 : ring_start[k] > ring_start[k - 1]),
+                      "ring_start", static_cast<std::int64_t>(k), ring_start[k],
+                      "must start at 0 and increase within the vertex list");
+      starts.push_back(static_cast<std::size_t>(ring_start[k]));
     }
-    void down(std::size_t i) {
-      const Item x = items_[i];
-      const std::size_t n = items_.size();
-      for (;;) {
-        const std::size_t c = 4 * i + 1;
-        if (c >= n) break;
-        std::size_t best = c;
-        for (std::size_t k = c + 1; k < std::min(c + 4, n); ++k)
-          if (items_[k].key < items_[best].key) best = k;
-        if (!(items_[best].key < x.key)) break;
-        place(i, items_[best]);
-        i = best;
-      }
-      place(i, x);
+    if (starts.empty()) starts.push_back(0);
+    starts.push_back(ring_lon.size());
+    detail::Polygon poly;
+    for (std::size_t k = 0; k + 1 < starts.size(); ++k) {
+      const std::size_t b = starts[k];
+      std::size_t e = starts[k + 1];
+      // A closed ring (first vertex repeated, as GeoJSON writes it) is fine.
+      if (e - b > 1 && ring_lon[b] == ring_lon[e - 1] && ring_lat[b] == ring_lat[e - 1]) --e;
+      CRISISKIT_CHECK(e - b >= 3, "ring_start", static_cast<std::int64_t>(k), static_cast<std::int64_t>(b),
+                      "a ring needs at least 3 distinct vertices");
+      poly.add_ring(ring_lon.data() + b, ring_lat.data() + b, e - b);
     }
-    std::vector<Item> items_;
-    std::vector<std::int32_t> pos_;
-  };
+    std::vector<std::uint8_t> inside(static_cast<std::size_t>(n_));
+    for (std::size_t v = 0; v < inside.size(); ++v) inside[v] = poly.contains(lon_[v], lat_[v]);
+    std::vector<std::uint8_t> hit(num_edges_, 0);
+    for (std::size_t a = 0; a < head_.size(); ++a) {
+      const auto e = static_cast<std::size_t>(edge_[a]);
+      if (hit[e]) continue;
+      const auto u = static_cast<std::size_t>(tail_[a]), v = static_cast<std::size_t>(head_[a]);
+      hit[e] = inside[u] || inside[v] || poly.crosses(lon_[u], lat_[u], lon_[v], lat_[v]);
+    }
+    std::vector<std::int64_t> out;
+    for (std::size_t e = 0; e < num_edges_; ++e)
+      if (hit[e]) out.push_back(static_cast<std::int64_t>(e));
+    return out;
+  }
+
+  /// Closes every edge touching the polygon (see `edges_in_polygon`) as one
+  /// undo step and returns their ids.
+  std::vector<std::int64_t> close_polygon(Span<const double> ring_lon, Span<const double> ring_lat,
+                                          Span<const std::int64_t> ring_start = {}) {
+    auto edges = edges_in_polygon(ring_lon, ring_lat, ring_start);
+    close_edges(edges);
+    return edges;
+  }
+
+ private:
+  detail::CsrView csr(bool undamaged) const noexcept {
+    return {first_.data(), head_.data(), undamaged ? base_.data() : time_.data()};
+  }
+  static void check_limit(double limit_s) {
+    CRISISKIT_CHECK(limit_s >= 0, "limit_s", InvalidInput::no_index, limit_s, "must be ≥ 0 seconds (or inf)");
+  }
+  void check_nodes(Span<const std::int64_t> nodes, const char* field) const {
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      CRISISKIT_CHECK(nodes[i] >= 0 && nodes[i] < n_, field, static_cast<std::int64_t>(i), nodes[i], "is not a node");
+  }
+  static void check_points(Span<const double> lon, Span<const double> lat) {
+    for (std::size_t i = 0; i < lon.size(); ++i) {
+      const auto row = static_cast<std::int64_t>(i);
+      CRISISKIT_CHECK(lon[i] >= -180 && lon[i] <= 180, "lon", row, lon[i], "must be in [−180, 180] degrees");
+      CRISISKIT_CHECK(lat[i] >= -90 && lat[i] <= 90, "lat", row, lat[i], "must be in [−90, 90] degrees");
+    }
+  }
 
   struct Change {
     std::int32_t edge;
@@ -316,6 +515,8 @@ class RoadNetwork {
   std::vector<std::int32_t> head_, tail_, edge_;
   std::vector<double> base_, time_, factor_, lon_, lat_;
   std::vector<std::vector<std::int32_t>> arcs_of_edge_;  // built on first damage
+  // Coordinates never change, so copies may share the lazily built index.
+  std::shared_ptr<detail::NodeIndex> snap_index_ = std::make_shared<detail::NodeIndex>();
   std::vector<Change> log_;
   std::vector<std::size_t> steps_;
 };
