@@ -135,7 +135,9 @@ class MatchResult:
         fairness constraint costs in travel time); empty when off.
     stats : dict
         ``candidate_pairs``, ``pivots``, ``cost_scale``, ``unmet_penalty_s``,
-        ``off_network_supplies`` (ids of supply rows too far from any road).
+        ``off_network_supplies`` (ids of supply rows too far from any road),
+        ``seconds`` (wall-clock time of the C++ phases: search, flow,
+        reasons, routes).
     """
 
     allocations: pd.DataFrame
@@ -417,7 +419,8 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
                 "cost_travel_time_s": raw["fairness_cost_time"], "cost_weighted_s": raw["fairness_cost_weighted"]}
     stats = {"candidate_pairs": int(raw["candidate_pairs"]), "pivots": int(raw["pivots"]),
              "cost_scale": raw["cost_scale"], "unmet_penalty_s": raw["unmet_penalty_s"],
-             "off_network_supplies": list(row_ids[rows_node < 0])}
+             "off_network_supplies": list(row_ids[rows_node < 0]),
+             "seconds": {k: raw[f"seconds_{k}"] for k in ("search", "flow", "reasons", "routes")}}
     return MatchResult(allocations=allocations, needs=need_frame, coverage=cov.reset_index(),
                        total_travel_time_s=raw["total_time"], weighted_travel_time_s=raw["weighted_time"],
                        worst_travel_time_s=raw["worst_time"], objective=raw["objective"], fairness=fair,

@@ -205,7 +205,7 @@ class RoadNetwork(_core._RoadNetworkCore):
         ``length_m`` with ``speed_kmh``.
     length_m, speed_kmh : array-like of float, optional
         Edge length in metres and speed in km/h (> 0): ``time_s = length_m /
-        (speed_kmh / 3.6)``.
+        (speed_kmh / 3.6)``. A scalar applies to every edge.
     oneway : array-like of bool, optional
         ``True`` = only ``from_ → to``; default: every edge two-way (two arcs
         sharing the edge id, so damage to the edge closes both directions).
@@ -229,8 +229,9 @@ class RoadNetwork(_core._RoadNetworkCore):
         if time_s is None:
             if length_m is None or speed_kmh is None:
                 raise invalid("time_s", None, None, "give time_s, or length_m with speed_kmh")
-            length = np.asarray(length_m, dtype=float)
-            speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), length.shape)
+            m = len(np.atleast_1d(np.asarray(from_)))
+            length = np.broadcast_to(np.asarray(length_m, dtype=float), (m,))  # scalars: the same for every edge
+            speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (m,))
             for name, arr, ok in (("length_m", length, np.isfinite(length) & (length >= 0)),
                                   ("speed_kmh", speed, np.isfinite(speed) & (speed > 0))):
                 bad = np.flatnonzero(~ok)

@@ -202,7 +202,9 @@ void bind_match(py::module_& m) {
         for (auto [k, v] : {std::pair<const char*, double>{"weighted_time", m.weighted_time}, {"total_time", m.total_time},
                             {"worst_time", m.worst_time}, {"objective", m.objective}, {"unmet_penalty_s", m.unmet_penalty_s},
                             {"cost_scale", m.cost_scale}, {"min_share", m.min_share}, {"min_share_unfair", m.min_share_unfair},
-                            {"fairness_cost_time", m.fairness_cost_time}, {"fairness_cost_weighted", m.fairness_cost_weighted}})
+                            {"fairness_cost_time", m.fairness_cost_time}, {"fairness_cost_weighted", m.fairness_cost_weighted},
+                            {"seconds_search", m.seconds_search}, {"seconds_flow", m.seconds_flow},
+                            {"seconds_reasons", m.seconds_reasons}, {"seconds_routes", m.seconds_routes}})
           out[k] = v;
         out["candidate_pairs"] = m.candidate_pairs;
         out["pivots"] = m.pivots;

@@ -104,3 +104,10 @@ def test_severity_example_runs():
     r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "level=WARNING" in r.stdout and "重大 (Ⅱ, WARNING)" in r.stdout and "population_growth" in r.stdout
+
+
+def test_matching_example_runs():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "matching.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "cut_off_by_damage" in r.stdout and "served_higher_priority" in r.stdout and "min share" in r.stdout

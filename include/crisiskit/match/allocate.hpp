@@ -39,6 +39,7 @@
 /// Thread-safety: a pure function of its inputs; it runs the searches on
 /// `threads` threads. Throws InvalidInput naming the field, row and value.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -126,6 +127,8 @@ struct MatchResult {
   double cost_scale = 0;      ///< cost units per second
   std::int64_t candidate_pairs = 0;  ///< supply row × need row pairs that were usable
   std::int64_t pivots = 0;
+  // Wall-clock seconds per phase (for benchmarks; not part of the answer).
+  double seconds_search = 0, seconds_flow = 0, seconds_reasons = 0, seconds_routes = 0;
   // Fairness (NaN when off).
   double min_share = std::numeric_limits<double>::quiet_NaN();          ///< achieved min group share
   double min_share_unfair = std::numeric_limits<double>::quiet_NaN();   ///< without the constraint
@@ -252,7 +255,7 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
         nlist[static_cast<std::size_t>(pos[slot(dnodes, need.node[d])]++)] = static_cast<std::int64_t>(d);
   }
   // Usable pairs from node-to-node times.
-  auto pairs_from = [&](const TravelTimes& tt, std::vector<detail::Pair>& out, std::vector<std::uint8_t>* reach) {
+  auto pairs_from = [&](const TravelTimes& tt, std::vector<detail::Pair>& out) {
     for (std::size_t i = 0; i < S; ++i) {
       if (sup.node[i] < 0 || sup.quantity[i] == 0) continue;
       const std::size_t s = slot(snodes, sup.node[i]);
@@ -261,18 +264,21 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
         const double t = tt.time_s[static_cast<std::size_t>(k)];
         for (auto j = nfirst[ds]; j < nfirst[ds + 1]; ++j) {
           const auto d = static_cast<std::size_t>(nlist[static_cast<std::size_t>(j)]);
-          if (t <= need.deadline_s[d] && t <= opt.horizon_s && offers(i, need.type[d])) {
-            if (reach) (*reach)[d] = 1;
-            else out.push_back({static_cast<std::int32_t>(i), static_cast<std::int32_t>(d), t});
-          }
+          if (t <= need.deadline_s[d] && t <= opt.horizon_s && offers(i, need.type[d]))
+            out.push_back({static_cast<std::int32_t>(i), static_cast<std::int32_t>(d), t});
         }
       }
     }
   };
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  auto t0 = Clock::now();
   std::vector<detail::Pair> pairs;
-  pairs_from(net.many_to_many(snodes, dnodes, limit, false, opt.threads), pairs, nullptr);
+  pairs_from(net.many_to_many(snodes, dnodes, limit, false, opt.threads), pairs);
 
   MatchResult r;
+  r.seconds_search = since(t0);
+  t0 = Clock::now();
   r.candidate_pairs = static_cast<std::int64_t>(pairs.size());
   double max_t = 0, max_w = 0;
   for (const auto& p : pairs) max_t = std::max(max_t, p.time);
@@ -404,6 +410,8 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
     r.fairness_cost_weighted = fw - unfair_w;
   }
 
+  r.seconds_flow = since(t0);
+  t0 = Clock::now();
   // Allocations, per-need served/unmet.
   r.served.assign(D, 0);
   r.unmet.assign(D, 0);
@@ -461,13 +469,35 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
     }
   }
   if (need_undamaged && net.damage_steps() > 0) {
-    std::vector<std::uint8_t> reach_before(D, 0);
-    std::vector<detail::Pair> unused;
-    pairs_from(net.many_to_many(snodes, dnodes, limit, true, opt.threads), unused, &reach_before);
+    // Search the undamaged network only towards the needs still in question,
+    // so the searches stop as soon as those are settled.
+    std::vector<std::int64_t> lost;
+    double lost_limit = 0;
     for (std::size_t d = 0; d < D; ++d)
-      if (r.reason[d] == UnmetReason::UNREACHABLE && reach_before[d]) r.reason[d] = UnmetReason::CUT_OFF;
+      if (r.reason[d] == UnmetReason::UNREACHABLE) {
+        lost.push_back(need.node[d]);
+        lost_limit = std::max(lost_limit, need.deadline_s[d]);
+      }
+    uniq(lost);
+    const TravelTimes tt = net.many_to_many(snodes, lost, std::min(lost_limit, opt.horizon_s), true, opt.threads);
+    for (std::size_t i = 0; i < S; ++i) {
+      if (sup.node[i] < 0 || sup.quantity[i] == 0) continue;
+      const std::size_t s = slot(snodes, sup.node[i]);
+      for (auto k = tt.first[s]; k < tt.first[s + 1]; ++k) {
+        const std::size_t ds = slot(dnodes, lost[static_cast<std::size_t>(tt.target[static_cast<std::size_t>(k)])]);
+        const double t = tt.time_s[static_cast<std::size_t>(k)];
+        for (auto j = nfirst[ds]; j < nfirst[ds + 1]; ++j) {
+          const auto d = static_cast<std::size_t>(nlist[static_cast<std::size_t>(j)]);
+          if (r.reason[d] == UnmetReason::UNREACHABLE && t <= need.deadline_s[d] && t <= opt.horizon_s &&
+              offers(i, need.type[d]))
+            r.reason[d] = UnmetReason::CUT_OFF;
+        }
+      }
+    }
   }
 
+  r.seconds_reasons = since(t0);
+  t0 = Clock::now();
   if (opt.routes) {
     std::vector<std::int64_t> from(r.supply.size()), to(r.supply.size());
     for (std::size_t k = 0; k < from.size(); ++k) {
@@ -478,6 +508,7 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
     r.route_first = std::move(pl.first);
     r.route_node = std::move(pl.node);
   }
+  r.seconds_routes = since(t0);
   return r;
 }
 
