@@ -237,10 +237,6 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
   auto slot = [](const std::vector<std::int64_t>& v, std::int64_t x) {
     return static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), x) - v.begin());
   };
-  double limit = 0;
-  for (std::size_t d = 0; d < D; ++d)
-    if (need.node[d] >= 0 && need.quantity[d] > 0) limit = std::max(limit, need.deadline_s[d]);
-  limit = std::min(limit, opt.horizon_s);
 
   // Needs per need-node slot (CSR), to expand node-level times to need rows.
   std::vector<std::int64_t> nfirst(dnodes.size() + 1, 0), nlist;
@@ -270,11 +266,30 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
       }
     }
   };
+  // Each supply node searches only as far as the deadlines of the needs its
+  // rows can serve (a team with 30-minute jobs does not search 2 hours).
+  std::vector<double> slimit(snodes.size(), 0.0);
+  {
+    std::vector<std::pair<std::int64_t, double>> type_deadline;  // (type, longest deadline)
+    for (std::size_t d = 0; d < D; ++d)
+      if (need.node[d] >= 0 && need.quantity[d] > 0) type_deadline.emplace_back(need.type[d], need.deadline_s[d]);
+    std::sort(type_deadline.begin(), type_deadline.end());
+    for (std::size_t i = 0; i < S; ++i) {
+      if (sup.node[i] < 0 || sup.quantity[i] == 0) continue;
+      double& lim = slimit[slot(snodes, sup.node[i])];
+      for (std::int64_t t : types_of(i)) {
+        auto it = std::upper_bound(type_deadline.begin(), type_deadline.end(),
+                                   std::pair<std::int64_t, double>(t, std::numeric_limits<double>::infinity()));
+        if (it != type_deadline.begin() && std::prev(it)->first == t) lim = std::max(lim, std::prev(it)->second);
+      }
+    }
+    for (double& lim : slimit) lim = std::min(lim, opt.horizon_s);
+  }
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   auto t0 = Clock::now();
   std::vector<detail::Pair> pairs;
-  pairs_from(net.many_to_many(snodes, dnodes, limit, false, opt.threads), pairs);
+  pairs_from(net.many_to_many(snodes, dnodes, Span<const double>(slimit), false, opt.threads), pairs);
 
   MatchResult r;
   r.seconds_search = since(t0);
@@ -469,31 +484,32 @@ inline MatchResult allocate(const RoadNetwork& net, const SupplyRows& sup, const
     }
   }
   if (need_undamaged && net.damage_steps() > 0) {
-    // Search the undamaged network only towards the needs still in question,
-    // so the searches stop as soon as those are settled.
-    std::vector<std::int64_t> lost;
-    double lost_limit = 0;
+    // Was it reachable in time before the damage? One backward search per
+    // need in question on the undamaged network, stopped at the first node
+    // holding stock of its type: cheap, because depots are usually near.
+    std::vector<std::pair<std::int64_t, std::int64_t>> stocked;  // (type, node), sorted
+    for (std::size_t i = 0; i < S; ++i)
+      if (sup.node[i] >= 0 && sup.quantity[i] > 0)
+        for (std::int64_t t : types_of(i)) stocked.emplace_back(t, sup.node[i]);
+    std::sort(stocked.begin(), stocked.end());
+    std::vector<std::size_t> lost;
+    std::vector<std::int64_t> lost_node;
+    std::vector<double> lost_limit;
     for (std::size_t d = 0; d < D; ++d)
       if (r.reason[d] == UnmetReason::UNREACHABLE) {
-        lost.push_back(need.node[d]);
-        lost_limit = std::max(lost_limit, need.deadline_s[d]);
+        lost.push_back(d);
+        lost_node.push_back(need.node[d]);
+        lost_limit.push_back(std::min(need.deadline_s[d], opt.horizon_s));
       }
-    uniq(lost);
-    const TravelTimes tt = net.many_to_many(snodes, lost, std::min(lost_limit, opt.horizon_s), true, opt.threads);
-    for (std::size_t i = 0; i < S; ++i) {
-      if (sup.node[i] < 0 || sup.quantity[i] == 0) continue;
-      const std::size_t s = slot(snodes, sup.node[i]);
-      for (auto k = tt.first[s]; k < tt.first[s + 1]; ++k) {
-        const std::size_t ds = slot(dnodes, lost[static_cast<std::size_t>(tt.target[static_cast<std::size_t>(k)])]);
-        const double t = tt.time_s[static_cast<std::size_t>(k)];
-        for (auto j = nfirst[ds]; j < nfirst[ds + 1]; ++j) {
-          const auto d = static_cast<std::size_t>(nlist[static_cast<std::size_t>(j)]);
-          if (r.reason[d] == UnmetReason::UNREACHABLE && t <= need.deadline_s[d] && t <= opt.horizon_s &&
-              offers(i, need.type[d]))
-            r.reason[d] = UnmetReason::CUT_OFF;
-        }
-      }
-    }
+    const std::vector<double> before = net.time_from_nearest(
+        lost_node, lost_limit,
+        [&](std::size_t k, std::int32_t v) {
+          return std::binary_search(stocked.begin(), stocked.end(),
+                                    std::pair<std::int64_t, std::int64_t>(need.type[lost[k]], v));
+        },
+        true, opt.threads);
+    for (std::size_t k = 0; k < lost.size(); ++k)
+      if (!std::isinf(before[k])) r.reason[lost[k]] = UnmetReason::CUT_OFF;
   }
 
   r.seconds_reasons = since(t0);

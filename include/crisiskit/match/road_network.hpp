@@ -228,9 +228,22 @@ class RoadNetwork {
   ///         node id, or "limit_s" for a NaN/negative limit.
   TravelTimes many_to_many(Span<const std::int64_t> sources, Span<const std::int64_t> targets, double limit_s,
                            bool undamaged = false, unsigned threads = 0) const {
+    check_limit(limit_s);
+    const std::vector<double> limits(sources.size(), limit_s);
+    return many_to_many(sources, targets, Span<const double>(limits), undamaged, threads);
+  }
+
+  /// As above with one limit per source (`limits[i]` seconds for source i),
+  /// e.g. a team's search bounded by the deadlines of the needs it can serve.
+  /// \throws InvalidInput as above, or naming "limits" and the row.
+  TravelTimes many_to_many(Span<const std::int64_t> sources, Span<const std::int64_t> targets,
+                           Span<const double> limits, bool undamaged = false, unsigned threads = 0) const {
     check_nodes(sources, "sources");
     check_nodes(targets, "targets");
-    check_limit(limit_s);
+    CRISISKIT_CHECK(limits.size() == sources.size(), "limits", InvalidInput::no_index, limits.size(),
+                    "must have one entry per source (" + std::to_string(sources.size()) + ")");
+    for (std::size_t i = 0; i < limits.size(); ++i)
+      CRISISKIT_CHECK(limits[i] >= 0, "limits", static_cast<std::int64_t>(i), limits[i], "must be ≥ 0 seconds (or inf)");
     // Targets per node (CSR over nodes), so a settled node reports all its targets.
     std::vector<std::int32_t> tfirst(static_cast<std::size_t>(n_) + 1, 0), tidx(targets.size());
     for (std::int64_t t : targets) ++tfirst[static_cast<std::size_t>(t) + 1];
@@ -260,7 +273,7 @@ class RoadNetwork {
             for (std::size_t i = b; i < e; ++i) {
               auto& out = found[i];
               std::size_t left = distinct;
-              space.run(g, static_cast<std::int32_t>(sources[i]), limit_s, [&](std::int32_t v, double d) {
+              space.run(g, static_cast<std::int32_t>(sources[i]), limits[i], [&](std::int32_t v, double d) {
                 const auto lo = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v)]);
                 const auto hi = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v) + 1]);
                 if (lo == hi) return true;
@@ -300,6 +313,56 @@ class RoadNetwork {
       out.push_back(v);
     out.push_back(sp.source);
     std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  /// For each target k, the travel time to it from the nearest node v with
+  /// `is_goal(k, v)`, searching backwards from the target up to `limits[k]`
+  /// seconds (+inf when no goal is that close). One backward search per
+  /// target, stopped at the first goal settled: cheap when goals are near.
+  /// `is_goal` must be safe to call from several threads.
+  template <class IsGoal>
+  std::vector<double> time_from_nearest(Span<const std::int64_t> targets, Span<const double> limits, IsGoal&& is_goal,
+                                        bool undamaged = false, unsigned threads = 0) const {
+    check_nodes(targets, "targets");
+    CRISISKIT_CHECK(limits.size() == targets.size(), "limits", InvalidInput::no_index, limits.size(),
+                    "must have one entry per target (" + std::to_string(targets.size()) + ")");
+    std::vector<double> out(targets.size(), kClosed);
+    if (targets.empty()) return out;
+    // The reversed graph, with the times of the arcs it reverses.
+    std::vector<std::int64_t> rfirst(static_cast<std::size_t>(n_) + 1, 0);
+    for (std::int32_t v : head_) ++rfirst[static_cast<std::size_t>(v) + 1];
+    for (std::size_t v = 0; v < static_cast<std::size_t>(n_); ++v) rfirst[v + 1] += rfirst[v];
+    std::vector<std::int32_t> rhead(head_.size());
+    std::vector<double> rtime(head_.size());
+    {
+      std::vector<std::int64_t> pos(rfirst.begin(), rfirst.end() - 1);
+      const std::vector<double>& t = undamaged ? base_ : time_;
+      for (std::size_t a = 0; a < head_.size(); ++a) {
+        const auto k = static_cast<std::size_t>(pos[static_cast<std::size_t>(head_[a])]++);
+        rhead[k] = tail_[a];
+        rtime[k] = t[a];
+      }
+    }
+    const detail::CsrView g{rfirst.data(), rhead.data(), rtime.data()};
+    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
+    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
+    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(crisiskit::detail::planned_workers(targets.size(), grain, want));
+    crisiskit::detail::parallel_for(
+        targets.size(), grain,
+        [&](std::size_t b, std::size_t e, unsigned w) {
+          if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
+          for (std::size_t k = b; k < e; ++k) {
+            CRISISKIT_CHECK(limits[k] >= 0, "limits", static_cast<std::int64_t>(k), limits[k],
+                            "must be ≥ 0 seconds (or inf)");
+            spaces[w]->run(g, static_cast<std::int32_t>(targets[k]), limits[k], [&](std::int32_t v, double d) {
+              if (!is_goal(k, v)) return true;
+              out[k] = d;
+              return false;
+            });
+          }
+        },
+        want);
     return out;
   }
 

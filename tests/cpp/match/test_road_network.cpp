@@ -289,3 +289,47 @@ TEST_CASE("RoadNetwork: closing a polygon closes exactly the edges touching it; 
   CHECK_THROWS_WITH_AS(net.edges_in_polygon(px, py, bad_starts), doctest::Contains("ring_start[1] = 9"), InvalidInput);
   CHECK(net.damage_steps() == 0);
 }
+
+TEST_CASE("RoadNetwork: per-source limits and backward nearest-goal searches agree with one-to-all searches") {
+  std::mt19937_64 rng(41);
+  for (int it = 0; it < 8; ++it) {
+    const int n = 300;
+    Roads r = random_roads(rng, n, 3 * n);
+    RoadNetwork net(r.n, r.from, r.to, r.time, r.oneway);
+    std::vector<std::int64_t> closed;
+    for (std::int64_t e = 0; e < static_cast<std::int64_t>(r.from.size()); ++e)
+      if (rng() % 7 == 0) closed.push_back(e);
+    net.close_edges(closed);
+    std::vector<std::int64_t> sources, targets;
+    std::vector<double> limits;
+    for (int i = 0; i < 20; ++i) {
+      sources.push_back(static_cast<std::int64_t>(rng() % n));
+      limits.push_back(i % 4 == 0 ? RoadNetwork::kClosed : 40.0 + static_cast<double>(rng() % 200));
+    }
+    for (int i = 0; i < 50; ++i) targets.push_back(static_cast<std::int64_t>(rng() % n));
+    const TravelTimes tt = net.many_to_many(sources, targets, Span<const double>(limits), false, 2);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const auto full = net.shortest_paths(sources[i]).time_s;
+      std::size_t want = 0;
+      for (std::int64_t t : targets) want += !std::isinf(full[static_cast<std::size_t>(t)]) && full[static_cast<std::size_t>(t)] <= limits[i];
+      CHECK(static_cast<std::size_t>(tt.first[i + 1] - tt.first[i]) == want);
+    }
+    // Goals: every 10th node. Nearest goal time to each target, backwards, vs forward from every goal.
+    for (bool undamaged : {false, true}) {
+      auto goal = [](std::size_t, std::int32_t v) { return v % 10 == 3; };
+      std::vector<double> lim(targets.size(), 150.0);
+      const auto got = net.time_from_nearest(targets, lim, goal, undamaged, 2);
+      std::vector<double> want(targets.size(), RoadNetwork::kClosed);
+      for (std::int32_t g = 3; g < n; g += 10) {
+        const auto from_g = net.shortest_paths(g, RoadNetwork::kClosed, undamaged).time_s;
+        for (std::size_t k = 0; k < targets.size(); ++k)
+          want[k] = std::min(want[k], from_g[static_cast<std::size_t>(targets[k])]);
+      }
+      // Backward sums add the same arc times in the opposite order: equal up to rounding.
+      for (std::size_t k = 0; k < targets.size(); ++k) {
+        if (want[k] <= 150.0 - 1e-9) CHECK(got[k] == doctest::Approx(want[k]).epsilon(1e-12));
+        else if (want[k] > 150.0 + 1e-9) CHECK(std::isinf(got[k]));
+      }
+    }
+  }
+}
