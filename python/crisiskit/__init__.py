@@ -18,6 +18,11 @@ Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 (stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
 (``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
 
+Matching (需求-资源匹配): ``ck.min_cost_flow``, ``ck.RoadNetwork``, and the
+need board ``ck.NeedBoard`` (需求发布 / 社会认领: publish needs, claims,
+deliveries, withdrawals, an event log; priority classes in
+``ck.PRIORITY_WEIGHTS``).
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -74,6 +79,7 @@ from ._core import (
     warning_color,
 )
 from .matching import FlowResult, RoadNetwork, min_cost_flow
+from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .risk import Explanation, RiskMap
 from .severity import (
     GradingTable,
@@ -109,8 +115,11 @@ __all__ = [
     "Indicators",
     "InvalidInput",
     "NationalGrade",
+    "NeedBoard",
     "ObligationSpec",
     "ObligationStatus",
+    "PRIORITY_CLASSES",
+    "PRIORITY_WEIGHTS",
     "ResponsePlan",
     "RiskConfig",
     "RiskMap",
