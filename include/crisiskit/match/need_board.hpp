@@ -729,8 +729,9 @@ class NeedBoard {
           (c.status == ClaimStatus::ACTIVE && b.needs_[static_cast<std::size_t>(c.need)].cancelled()))
         r.fail(fmt::format("claim {} is inconsistent", i));
       const auto u = static_cast<std::size_t>(c.need);
-      claimed[u] += c.held();
+      claimed[u] += c.held();  // each term ≤ 2^53 and each total is kept ≤ 2^53: no overflow
       delivered[u] += c.delivered;
+      if (claimed[u] > kMaxQuantity) r.fail(fmt::format("claims on need {} add up to more than 2^53", u));
       b.need_claims_[u].push_back(static_cast<Index>(i));
     }
     for (std::size_t i = 0; i < nn; ++i) {
