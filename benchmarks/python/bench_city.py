@@ -126,7 +126,7 @@ def main() -> int:
             rows.append({"id": f"depot{k}", "node": int(d), "type": t, "quantity": int(rng.integers(200, 2001))})
     supplies = pd.DataFrame(rows)
     span_lon, span_lat = np.ptp(lon), np.ptp(lat)
-    prio = np.array(list(ck.DEFAULT_PRIORITY_WEIGHTS))
+    prio = np.array(list(ck.PRIORITY_WEIGHTS))
     p_prio = np.array([0.01, 0.03, 0.06, 0.05, 0.75, 0.10])
     ntype = rng.choice(TYPES, a.needs)
     needs = pd.DataFrame({

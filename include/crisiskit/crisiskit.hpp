@@ -28,5 +28,7 @@
 #include "crisiskit/severity/national.hpp"
 #include "crisiskit/severity/secondary.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
+#include "crisiskit/match/need_board.hpp"
+#include "crisiskit/match/priority.hpp"
 #include "crisiskit/match/road_network.hpp"
 #include "crisiskit/severity/tracker.hpp"

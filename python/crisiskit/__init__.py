@@ -20,8 +20,10 @@ Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 
 Matching (需求-资源匹配): ``ck.RoadNetwork`` (damage, bounded many-to-many
 travel times, snapping, flooded polygons), ``ck.match`` (stock and teams to
-needs: priorities, deadlines, fairness, unmet reasons, routes) and the
-``ck.min_cost_flow`` primitive.
+needs: priorities, deadlines, fairness, unmet reasons, routes), the
+``ck.min_cost_flow`` primitive, and the need board ``ck.NeedBoard``
+(需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
+log; priority classes in ``ck.PRIORITY_WEIGHTS``).
 
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
@@ -78,8 +80,9 @@ from ._core import (
     validate_cap,
     warning_color,
 )
-from .allocation import DEFAULT_PRIORITY_WEIGHTS, UNMET_REASONS, MatchResult, match
+from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
+from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .risk import Explanation, RiskMap
 from .severity import (
     GradingTable,
@@ -99,7 +102,6 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertBoard",
     "AlertLevel",
-    "DEFAULT_PRIORITY_WEIGHTS",
     "MatchResult",
     "UNMET_REASONS",
     "CapAlert",
@@ -118,8 +120,11 @@ __all__ = [
     "Indicators",
     "InvalidInput",
     "NationalGrade",
+    "NeedBoard",
     "ObligationSpec",
     "ObligationStatus",
+    "PRIORITY_CLASSES",
+    "PRIORITY_WEIGHTS",
     "ResponsePlan",
     "RiskConfig",
     "RiskMap",

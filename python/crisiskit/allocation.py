@@ -19,23 +19,18 @@ import pandas as pd
 
 from . import _core
 from ._errors import invalid
+from ._time import to_seconds, to_seconds_array
 from .matching import RoadNetwork, _threads
+from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS
 
 __all__ = ["MatchResult", "match", "UNMET_REASONS"]
 
 #: Reasons for unmet need, in the order of their codes.
 UNMET_REASONS: tuple = tuple(_core._UNMET_REASONS)
 
-#: Default priority weights per class (higher = served first). A need's
-#: ``weight`` column overrides its class; ``priority_weights=`` overrides this table.
-DEFAULT_PRIORITY_WEIGHTS: Dict[str, float] = {
-    "hospital": 10.0,
-    "nursing_home": 8.0,
-    "school": 6.0,
-    "shelter": 5.0,
-    "residential": 2.0,
-    "other": 1.0,
-}
+def _class_key(name: str) -> str:
+    """Priority class names match ignoring case, with spaces and hyphens as ``_`` (as the need board does)."""
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def _table(obj: Any, name: str) -> pd.DataFrame:
@@ -67,20 +62,22 @@ def _counts(values: Any, field: str) -> np.ndarray:
 
 
 def _ids(df: pd.DataFrame, table: str, prefix: str, unique: bool = True) -> np.ndarray:
-    if "id" in df.columns:
-        ids = df["id"].astype(str).to_numpy()
+    col = "id" if "id" in df.columns else "need" if "need" in df.columns else None
+    if col is not None:
+        ids = df[col].astype(str).to_numpy()
         dup = pd.Series(ids).duplicated()
         if unique and dup.any():
             i = int(np.flatnonzero(dup.to_numpy())[0])
-            raise invalid(f"{table}.id", i, ids[i], "is repeated")
+            raise invalid(f"{table}.{col}", i, ids[i], "is repeated")
         return ids
     return np.array([f"{prefix}{i}" for i in range(len(df))], dtype=object)
 
 
 def _nodes(net: RoadNetwork, df: pd.DataFrame, table: str, snap_max_m: float) -> tuple:
-    """Road node per row (from ``node``, or snapped from ``lon``/``lat``) and the snap distance."""
+    """Road node per row (from ``node``, or snapped from ``lon``/``lat``) and the snap distance.
+    A node of −1 (as the need board writes for "not given") means off the network."""
     n = len(df)
-    if "node" in df.columns:
+    if "node" in df.columns and not ("lon" in df.columns and (np.asarray(df["node"]) < 0).all()):
         raw = np.asarray(df["node"])
         if raw.dtype.kind not in "iu":
             f = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
@@ -90,11 +87,11 @@ def _nodes(net: RoadNetwork, df: pd.DataFrame, table: str, snap_max_m: float) ->
                 raise invalid(f"{table}.node", i, raw[i], "must be an integer node id")
             raw = f
         a = raw.astype(np.int64)
-        bad = (a < 0) | (a >= net.num_nodes)
+        bad = (a < -1) | (a >= net.num_nodes)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise invalid(f"{table}.node", i, int(a[i]), f"is not a node of the network (0 .. {net.num_nodes - 1})")
-        return a, np.zeros(n)
+        return a, np.where(a < 0, np.inf, 0.0)
     if "lon" in df.columns and "lat" in df.columns:
         lon = np.asarray(df["lon"], dtype=float)
         lat = np.asarray(df["lat"], dtype=float)
@@ -233,7 +230,8 @@ class MatchResult:
 def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
           priority_weights: Optional[Mapping[str, float]] = None, unmet_penalty_s: float = 86400.0,
           horizon_s: Optional[float] = None, fairness: Optional[str] = None, min_share: Optional[float] = None,
-          snap_max_m: float = 1000.0, routes: bool = True, threads: Optional[int] = None) -> MatchResult:
+          snap_max_m: float = 1000.0, routes: bool = True, threads: Optional[int] = None,
+          at: Any = None) -> MatchResult:
     """Match stock and teams to needs over the road network as it is now.
 
     Minimises priority-weighted travel time plus a penalty for unmet need,
@@ -252,11 +250,13 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
         optional ``id`` (e.g. the depot name; one depot may have several
         rows, one per type).
     needs : DataFrame, dict of columns or list of rows
-        ``type``, ``quantity``, ``node`` or ``lon``/``lat``; optional ``id``,
-        ``priority`` (class name, default ``"residential"``) or ``weight``
-        (> 0, overrides the class), ``deadline_s`` or ``deadline_min``
-        (longest acceptable travel time; default: none), ``place`` (for
-        ``fairness="place"``).
+        ``type``, ``quantity``, ``node`` or ``lon``/``lat``; optional ``id``
+        (or ``need``), ``priority`` (class name, English or Chinese, default
+        ``"residential"``) or ``weight`` (> 0, overrides the class),
+        ``deadline_s`` or ``deadline_min`` (longest acceptable travel time;
+        default: none) or ``deadline`` (a time, with ``at=``), ``place`` (for
+        ``fairness="place"``). ``NeedBoard.open_demand_frame()`` fits as is:
+        ``ck.match(net, supplies, board.open_demand_frame(), at=now)``.
     teams : DataFrame, dict of columns or list of rows, optional
         Rescue squads, expert teams, volunteers: ``skills`` (``"medic|rescue"``,
         ``"medic,rescue"`` or a list), ``node`` or ``lon``/``lat``; optional
@@ -264,7 +264,7 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
         need of any of its skills; a need whose ``type`` is a skill asks for
         ``quantity`` teams.
     priority_weights : mapping, optional
-        Class → weight; defaults to ``DEFAULT_PRIORITY_WEIGHTS``.
+        Class → weight, replacing those of ``ck.PRIORITY_WEIGHTS``.
     unmet_penalty_s : float
         P, the seconds of travel one unit of unmet need weighs (24 h).
     horizon_s : float, optional
@@ -281,6 +281,11 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
         Reconstruct each allocation's route (node ids).
     threads : int, optional
         Threads for the searches (default: all cores).
+    at : time, optional
+        When the resources leave, for a ``deadline`` column of times
+        (int UTC seconds, datetime64, aware datetime, Timestamp or ISO text).
+        A need with no deadline or one already past is served as fast as
+        possible rather than written off.
 
     Returns
     -------
@@ -295,7 +300,11 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
     """
     if not isinstance(network, RoadNetwork):
         raise invalid("network", None, type(network).__name__, "must be a crisiskit.RoadNetwork")
-    weights_table = dict(DEFAULT_PRIORITY_WEIGHTS if priority_weights is None else priority_weights)
+    weights_table = dict(PRIORITY_WEIGHTS)
+    weights_table.update({zh: w for name, (zh, w) in PRIORITY_CLASSES.items()})
+    if priority_weights is not None:
+        weights_table.update(priority_weights)
+    weights_table = {_class_key(k): v for k, v in weights_table.items()}
     for k, w in weights_table.items():
         if not (isinstance(w, (int, float)) and math.isfinite(w) and w > 0):
             raise invalid("priority_weights", None, f"{k}: {w}", "weights must be finite and > 0")
@@ -346,15 +355,28 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
     else:
         n_w = np.empty(len(nd))
         for i, p in enumerate(n_prio):
-            if p not in weights_table:
-                raise invalid("needs.priority", i, p, f"is not a priority class ({', '.join(sorted(weights_table))})")
-            n_w[i] = weights_table[p]
+            w = weights_table.get(_class_key(p))
+            if w is None:
+                raise invalid("needs.priority", i, p, f"is not a priority class ({', '.join(PRIORITY_WEIGHTS)})")
+            n_w[i] = w
     if "deadline_s" in nd.columns:
         n_dl = np.asarray(nd["deadline_s"], dtype=float)
         dl_field = "needs.deadline_s"
     elif "deadline_min" in nd.columns:
         n_dl = np.asarray(nd["deadline_min"], dtype=float) * 60.0
         dl_field = "needs.deadline_min"
+    elif "deadline" in nd.columns:
+        if at is None:
+            raise invalid("at", None, None, "needs.deadline holds times: give at= (when the resources leave)")
+        now = to_seconds(at)
+        due = nd["deadline"]
+        missing = due.isna().to_numpy()
+        secs = np.zeros(len(nd))
+        if (~missing).any():
+            secs[~missing] = to_seconds_array(due[~missing].to_numpy()) - now
+        # No deadline, or one already past: served as fast as possible rather than written off.
+        n_dl = np.where(missing | (secs < 0), np.inf, secs)
+        dl_field = "needs.deadline"
     else:
         n_dl = np.full(len(nd), np.inf)
         dl_field = "needs.deadline_s"

@@ -162,14 +162,14 @@ def test_match_objective_equals_the_linear_programme(seed):
     S, D = 10, 50
     sup = pd.DataFrame({"id": [f"depot{i // 2}" for i in range(S)], "node": rng.integers(0, 300, S),
                         "type": types[rng.integers(0, 3, S)], "quantity": rng.integers(0, 40, S)})
-    prios = np.array(list(ck.DEFAULT_PRIORITY_WEIGHTS))
+    prios = np.array(list(ck.PRIORITY_WEIGHTS))
     needs = pd.DataFrame({"node": rng.integers(0, 300, D), "type": types[rng.integers(0, 3, D)],
                           "quantity": rng.integers(0, 15, D), "priority": prios[rng.integers(0, len(prios), D)],
                           "deadline_min": np.where(rng.random(D) < 0.2, np.inf, rng.uniform(10, 40, D))})
     r = ck.match(net, sup, needs, threads=1 + seed % 2)
     # Oracle: scipy's times over the same damaged network, then HiGHS.
     times = net.travel_times(np.arange(300), np.arange(300))  # checked against scipy elsewhere
-    w = needs["priority"].map(ck.DEFAULT_PRIORITY_WEIGHTS).to_numpy()
+    w = needs["priority"].map(ck.PRIORITY_WEIGHTS).to_numpy()
     P = r.stats["unmet_penalty_s"]
     want = lp_oracle(times, sup["node"].to_numpy(), sup["type"].to_numpy(), sup["quantity"].to_numpy(),
                      needs["node"].to_numpy(), needs["type"].to_numpy(), needs["quantity"].to_numpy(), w,
@@ -327,3 +327,23 @@ def test_bad_input_names_table_column_row_and_value(table, kwargs, field, index)
     assert (e.value.field, e.value.index) == (field, index)
     # Nothing was changed on the network by the rejected call.
     assert net.damage_steps == 0
+
+
+def test_need_board_open_demand_feeds_match():
+    """Published needs minus claims → ck.match, deadlines as times with at=."""
+    net = ck.RoadNetwork(4, [0, 1, 2], [1, 2, 3], time_s=[600, 600, 600])
+    board = ck.NeedBoard()
+    t0 = 1_700_000_000
+    board.publish("home-A", "water", 50, deadline=t0 + 3600, time=t0, priority="养老院", node=2, id="A")
+    board.publish("home-B", "water", 30, deadline=t0 + 900, time=t0, priority="residential", node=3, id="B")
+    board.publish("nowhere", "water", 5, deadline=t0 + 900, time=t0, id="C")
+    board.claim("A", "volunteers", 20, time=t0 + 60)
+    r = ck.match(net, {"node": [0], "type": ["water"], "quantity": [100]}, board.open_demand_frame(), at=t0 + 120)
+    got = r.needs.set_index("need")
+    assert got.loc["A", "quantity"] == 30 and got.loc["A", "served"] == 30  # 20 claimed by volunteers
+    assert got.loc["A", "weight"] == ck.PRIORITY_WEIGHTS["nursing_home"]
+    assert got.loc["B", "reason"] == "unreachable_in_time"  # 1800 s away, 780 s left
+    assert got.loc["C", "reason"] == "off_network"
+    with pytest.raises(ck.InvalidInput) as e:
+        ck.match(net, {"node": [0], "type": ["water"], "quantity": [1]}, board.open_demand_frame())
+    assert e.value.field == "at"

@@ -45,9 +45,6 @@
 
 namespace crisiskit {
 
-/// "No time": a subject registered but never observed, an obligation not yet acknowledged.
-constexpr Timestamp no_time = std::numeric_limits<Timestamp>::min();
-
 /// Why a subject changed level.
 enum class TransitionReason : std::int8_t {
   SCORE = 0,    ///< the score crossed a threshold (or a release held long enough)

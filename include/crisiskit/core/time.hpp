@@ -8,6 +8,7 @@
 /// Thread-safety: all functions are pure; `ManualClock` is not synchronised.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ namespace crisiskit {
 using Timestamp = std::int64_t;
 /// A span of time, seconds.
 using Duration = std::int64_t;
+
+/// "No time": a subject registered but never observed, an obligation not yet
+/// acknowledged, a claim without a promised delivery time. Equals numpy's NaT.
+constexpr Timestamp no_time = std::numeric_limits<Timestamp>::min();
 
 constexpr Duration seconds(std::int64_t n) noexcept { return n; }
 constexpr Duration minutes(std::int64_t n) noexcept { return n * 60; }
