@@ -18,6 +18,10 @@ Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 (stateful: hysteresis, obligations, deadlines, history), and CAP 1.2 exchange
 (``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
 
+Roads: ``ck.RoadNetwork`` (damage, time-bounded shortest paths), imported by
+``ck.read_osm``, ``ck.read_dimacs``, ``ck.read_pace``, ``ck.from_networkx``
+and ``ck.read_geojson``; ``ck.min_cost_flow`` is the matching primitive.
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -75,6 +79,7 @@ from ._core import (
 )
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .risk import Explanation, RiskMap
+from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
     GradingTable,
     Indicators,
@@ -132,6 +137,7 @@ __all__ = [
     "default_source_kinds",
     "format_time",
     "from_cap",
+    "from_networkx",
     "from_seconds",
     "grade",
     "haversine_m",
@@ -141,6 +147,10 @@ __all__ = [
     "parse_offset",
     "min_cost_flow",
     "parse_time",
+    "read_dimacs",
+    "read_geojson",
+    "read_osm",
+    "read_pace",
     "simd_path",
     "secondary_likelihood",
     "to_cap",

@@ -37,4 +37,5 @@ PYBIND11_MODULE(_core, m) {
   bind_risk(m);  // after alert: RiskConfig holds a GradingPolicy
   bind_severity(m);
   bind_match(m);
+  bind_road_io(m);
 }
