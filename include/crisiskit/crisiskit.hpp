@@ -3,6 +3,7 @@
 /// Umbrella header: every public crisiskit header.
 /// Header-only parts need `crisiskit::core`; `alert/cap.hpp` and
 /// `alert/cap_feed.hpp` need the compiled `crisiskit::crisiskit`.
+/// Not included: `match/osm.hpp` (needs libosmium; target `crisiskit::osm`).
 
 #include "crisiskit/core/error.hpp"
 #include "crisiskit/core/id_map.hpp"
@@ -27,8 +28,11 @@
 #include "crisiskit/severity/config.hpp"
 #include "crisiskit/severity/national.hpp"
 #include "crisiskit/severity/secondary.hpp"
+#include "crisiskit/match/allocate.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
 #include "crisiskit/match/need_board.hpp"
+#include "crisiskit/match/osm_tags.hpp"
 #include "crisiskit/match/priority.hpp"
+#include "crisiskit/match/road_io.hpp"
 #include "crisiskit/match/road_network.hpp"
 #include "crisiskit/severity/tracker.hpp"

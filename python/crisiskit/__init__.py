@@ -19,7 +19,9 @@ Four-level alert grading: ``ck.AlertLevel``, ``ck.GradingPolicy``,
 (``ck.to_cap``, ``ck.from_cap``, ``AlertBoard.cap_messages``, ``ck.write_cap``).
 
 Matching (需求-资源匹配): ``ck.RoadNetwork`` (damage, bounded many-to-many
-travel times, snapping, flooded polygons), ``ck.match`` (stock and teams to
+travel times, snapping, flooded polygons; imported by ``ck.read_osm``,
+``ck.read_dimacs``, ``ck.read_pace``, ``ck.from_networkx`` and
+``ck.read_geojson``), ``ck.match`` (stock and teams to
 needs: priorities, deadlines, fairness, unmet reasons, routes), the
 ``ck.min_cost_flow`` primitive, and the need board ``ck.NeedBoard``
 (需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
@@ -84,6 +86,7 @@ from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .risk import Explanation, RiskMap
+from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
     GradingTable,
     Indicators,
@@ -146,6 +149,7 @@ __all__ = [
     "default_source_kinds",
     "format_time",
     "from_cap",
+    "from_networkx",
     "from_seconds",
     "grade",
     "haversine_m",
@@ -156,6 +160,10 @@ __all__ = [
     "parse_offset",
     "min_cost_flow",
     "parse_time",
+    "read_dimacs",
+    "read_geojson",
+    "read_osm",
+    "read_pace",
     "simd_path",
     "secondary_likelihood",
     "to_cap",

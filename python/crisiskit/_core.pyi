@@ -1151,8 +1151,32 @@ def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: t
     """
 def _national_grade(table: _GradingTableCore, indicators: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]]) -> tuple[int, AlertLevel, list[str], list[str], int]:
     ...
+def _osm_highway_speed(highway: str) -> float | None:
+    """
+    Default km/h of a highway class, or None for an unknown class.
+    """
+def _osm_maxspeed(value: str) -> float | None:
+    """
+    km/h from an OSM maxspeed value, or None when unreadable.
+    """
+def _osm_oneway(oneway: str | None, junction: str | None, highway: str | None) -> int | None:
+    """
+    +1 forward, -1 backward, 0 two-way, None for reversible, by the OSM one-way rules.
+    """
+def _parse_dimacs(gr: bytes, co: bytes | None, seconds_per_unit: typing.SupportsFloat | typing.SupportsIndex, metres_per_unit: typing.SupportsFloat | typing.SupportsIndex, speed_kmh: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    DIMACS .gr (+ .co) text → table dict. Use ck.read_dimacs.
+    """
+def _parse_pace(text: bytes, seed: typing.SupportsInt | typing.SupportsIndex, min_length_m: typing.SupportsFloat | typing.SupportsIndex, max_length_m: typing.SupportsFloat | typing.SupportsIndex, speed_kmh: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    PACE `p tw` text → table dict with seeded travel times. Use ck.read_pace.
+    """
 def _production_safety_table() -> _GradingTableCore:
     ...
+def _read_osm(path: str, profile: str, extra_highways: collections.abc.Sequence[str], speed_kmh: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], allow_private: bool, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, format: str, threads: typing.SupportsInt | typing.SupportsIndex) -> dict:
+    """
+    OSM file → table dict (libosmium). Use ck.read_osm.
+    """
 def alert_level(level: LevelLike) -> AlertLevel:
     """
     AlertLevel from a level, its number (0–4) or its English/Chinese name ('warning', '预警').

@@ -243,6 +243,10 @@ class RoadNetwork(_core._RoadNetworkCore):
         super().__init__(operator.index(num_nodes), from_, to, time_s, ow, lon, lat)
         # Kept for drawing and export (the C++ side stores arcs, not edges).
         self._ends = (np.array(from_, dtype=np.int64), np.array(to, dtype=np.int64))
+        #: Set by the importers (``ck.read_osm`` …): the source's node ids in
+        #: node order, and one row of attributes per edge.
+        self.node_ids: Optional[np.ndarray] = None
+        self.edges: Optional[Any] = None
 
     def edge_ends(self) -> tuple:
         """``(from_, to)`` node ids of every edge, shape (num_edges,) each (copies)."""

@@ -38,4 +38,5 @@ PYBIND11_MODULE(_core, m) {
   bind_severity(m);
   bind_match(m);
   bind_need_board(m);
+  bind_road_io(m);
 }
