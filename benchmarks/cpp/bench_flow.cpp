@@ -60,6 +60,7 @@
 #include <boost/graph/find_flow_cost.hpp>
 
 #include "best_seconds.hpp"
+#include "bench_util.hpp"
 
 namespace {
 template <class T>
@@ -70,6 +71,8 @@ struct Tag {  // names a solver type for a generic lambda (std::type_identity is
 
 namespace {
 using crisiskit::bench::best_seconds;
+using crisiskit::bench::parse_list;
+using crisiskit::bench::Rng;
 using crisiskit::match::kInfiniteCapacity;
 using i64 = std::int64_t;
 
@@ -101,27 +104,13 @@ using i64 = std::int64_t;
 //  5. The arc list is shuffled, so no solver profits from generation order
 //     (LEMON NetworkSimplex additionally mixes arcs itself, its default).
 // All skeleton costs are uniform too (NETGEN's "hicost" share = 0 %).
-// Random numbers: std::mt19937_64 seeded from (seed, n); ranges by modulo
-// (bias < 2⁻⁴⁰, irrelevant here), so instances are the same on every platform.
+// Random numbers: bench::Rng (std::mt19937_64, ranges by modulo) seeded from
+// (seed, n), so instances are the same on every platform.
 // ---------------------------------------------------------------------------
 struct Instance {
   i64 n = 0;
   std::vector<i64> tail, head, cap, cost, supply;
   i64 sources = 0, sinks = 0, total_supply = 0, skeleton_arcs = 0, uncapacitated = 0;
-};
-
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : g_(seed) {}
-  i64 range(i64 lo, i64 hi) { return lo + static_cast<i64>(g_() % static_cast<std::uint64_t>(hi - lo + 1)); }
-  double unit() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }
-  template <class T>
-  void shuffle(std::vector<T>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<std::size_t>(range(0, static_cast<i64>(i) - 1))]);
-  }
-
- private:
-  std::mt19937_64 g_;
 };
 
 Instance netgen_style(i64 n, std::uint64_t seed, i64 min_cap, i64 max_cap) {
@@ -248,17 +237,6 @@ double best_within(int reps, double budget, int& runs, F&& f) {
     best = std::min(best, t), spent += t, ++runs;
   }
   return best;
-}
-
-std::vector<i64> parse_list(const char* s) {
-  std::vector<i64> out;
-  for (const char* p = s; *p;) {
-    char* end = nullptr;
-    out.push_back(std::strtoll(p, &end, 10));
-    if (end == p) break;
-    p = *end == ',' ? end + 1 : end;
-  }
-  return out;
 }
 
 struct Row {

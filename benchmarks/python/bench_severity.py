@@ -33,7 +33,6 @@ Asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -46,26 +45,14 @@ import pandas as pd
 
 import crisiskit as ck
 
+from benchlib import best, fmt_t, machine, write_json
+
 DIMS = ("scope", "harm", "trend")
 OUT_COLS = ["scope", "harm", "trend", "overall", "overall_lo", "overall_hi", "level", "n_missing"]
 FLOAT_COLS = OUT_COLS[:6]
 ROWWISE_ROWS = 20_000
 LEVEL_NAMES = [m.name for m in ck.AlertLevel]
 TARGET = 0.05  # the issue: assess_frame at least 20x faster than straightforward pandas
-
-
-def best(f: Callable[[], Any], reps: int) -> Tuple[float, Any]:
-    """Best wall time of f() over reps runs, and the last result."""
-    out, res = float("inf"), None
-    for _ in range(reps):
-        t = time.perf_counter()
-        res = f()
-        out = min(out, time.perf_counter() - t)
-    return out, res
-
-
-def fmt_t(s: float) -> str:
-    return f"{s:.3f} s" if s >= 1 else f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
 
 
 # ---- data ----------------------------------------------------------------------
@@ -347,17 +334,13 @@ def main() -> int:
     if a.json:
         res = dict(rows=a.rows, repeat=a.repeat, seed=a.seed, indicators=int(df.shape[1]),
                    nan_share=float(df.isna().to_numpy().mean()),
-                   machine=dict(processor=platform.processor() or platform.machine(), cores=os.cpu_count(),
-                                python=platform.python_version(), numpy=np.__version__, pandas=pd.__version__,
-                                crisiskit=ck.__version__, simd_path=ck.simd_path()),
+                   machine=dict(machine(), pandas=pd.__version__, crisiskit=ck.__version__, simd_path=ck.simd_path()),
                    assess_frame_s=t_ours, pandas_vectorised_s=t_pd, rowwise_slice_rows=n_row,
                    rowwise_slice_s=t_row_slice, rowwise_s=t_row, rowwise_extrapolated=extrap,
                    ratio_vs_pandas=r_pd, ratio_vs_rowwise=r_row, target_ratio=TARGET,
                    target_met_vs_pandas=r_pd <= TARGET, target_met_vs_rowwise=r_row <= TARGET,
                    assess_frame_parts=parts, agreement="ok")
-        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
-        with open(a.json, "w") as fh:
-            json.dump(res, fh, indent=2)
+        write_json(a.json, res)
     return 0
 
 
