@@ -10,7 +10,10 @@
 // asserts nothing about time.
 //
 //   build/default/benchmarks/bench_paths [--graphs grid,ny] [--grid-side 1000] [--sources 20]
-//       [--repeat 5] [--seed 1] [--limit 1800] [--ny PATH] [--experiments]
+//       [--repeat 5] [--seed 1] [--limit 1800] [--ny PATH] [--experiments] [--only NAME ...]
+//
+// --only NAME (repeatable) times just the named rows, without the checks and
+// the tables: for running under a profiler.
 //
 // Graphs:
 //   grid  synthetic road-like graph, --grid-side² nodes (default 1000² = 1 M);
@@ -42,7 +45,6 @@
 #include <crisiskit/match/road_network.hpp>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
