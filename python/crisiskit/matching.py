@@ -349,7 +349,7 @@ class RoadNetwork(_core._RoadNetworkCore):
         plain sequence of (lon, lat) vertices. Holes are respected.
         """
         parts = _polygon_parts(polygon)
-        found = [self._edges_in_polygon(x, y, st, False) for x, y, st in parts]
+        found = [self._edges_in_polygon(x, y, st) for x, y, st in parts]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
     def close_polygon(self, polygon: Any) -> np.ndarray:

@@ -143,21 +143,16 @@ void bind_match(py::module_& m) {
         }
         return py::make_tuple(copy_numpy(s.node), copy_numpy(s.distance_m));
       })
-      .def("_edges_in_polygon", [i64](const Roads& r, py::handle lon, py::handle lat, py::handle starts, bool close) {
+      .def("_edges_in_polygon", [i64](const Roads& r, py::handle lon, py::handle lat, py::handle starts) {
         const F64 x = array_1d<double>(lon, "lon");
         const F64 y = array_1d<double>(lat, "lat");
         const I64 st = array_1d<std::int64_t>(starts, "ring_start");
-        const Span<const double> xs(x.data(), static_cast<std::size_t>(x.size())), ys(y.data(), static_cast<std::size_t>(y.size()));
         std::vector<std::int64_t> e;
         {
           py::gil_scoped_release nogil;
-          if (close) {
-            std::unique_lock lock(r.mu);
-            e = const_cast<Roads&>(r).net.close_polygon(xs, ys, i64(st));
-          } else {
-            std::shared_lock lock(r.mu);
-            e = r.net.edges_in_polygon(xs, ys, i64(st));
-          }
+          std::shared_lock lock(r.mu);
+          e = r.net.edges_in_polygon(Span<const double>(x.data(), static_cast<std::size_t>(x.size())),
+                                     Span<const double>(y.data(), static_cast<std::size_t>(y.size())), i64(st));
         }
         return copy_numpy(e);
       })

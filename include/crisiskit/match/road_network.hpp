@@ -113,11 +113,7 @@ class RoadNetwork {
       CRISISKIT_CHECK(std::isfinite(time_s[e]) && time_s[e] >= 0, "time_s", row, time_s[e],
                       "must be a finite number of seconds ≥ 0");
     }
-    for (std::size_t v = 0; v < lon.size(); ++v) {
-      const auto row = static_cast<std::int64_t>(v);
-      CRISISKIT_CHECK(lon[v] >= -180 && lon[v] <= 180, "lon", row, lon[v], "must be in [−180, 180] degrees");
-      CRISISKIT_CHECK(lat[v] >= -90 && lat[v] <= 90, "lat", row, lat[v], "must be in [−90, 90] degrees");
-    }
+    check_points(lon, lat);
     n_ = static_cast<std::int32_t>(num_nodes);
     num_edges_ = m;
     lon_.assign(lon.begin(), lon.end());
@@ -259,31 +255,19 @@ class RoadNetwork {
     }
     const detail::CsrView g = csr(undamaged);
     std::vector<std::vector<std::pair<std::int32_t, double>>> found(sources.size());
-    // A thread pays off once the searches together touch a few 10^5 nodes.
-    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
-    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
-    const unsigned workers = crisiskit::detail::planned_workers(sources.size(), grain, want);
-    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(workers);
     if (distinct > 0)
-      crisiskit::detail::parallel_for(
-          sources.size(), grain,
-          [&](std::size_t b, std::size_t e, unsigned w) {
-            if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
-            detail::SearchSpace& space = *spaces[w];
-            for (std::size_t i = b; i < e; ++i) {
-              auto& out = found[i];
-              std::size_t left = distinct;
-              space.run(g, static_cast<std::int32_t>(sources[i]), limits[i], [&](std::int32_t v, double d) {
-                const auto lo = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v)]);
-                const auto hi = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v) + 1]);
-                if (lo == hi) return true;
-                for (std::size_t k = lo; k < hi; ++k) out.emplace_back(tidx[k], d);
-                return --left > 0;
-              });
-              std::sort(out.begin(), out.end());
-            }
-          },
-          want);
+      for_each_search(sources.size(), threads, [&](detail::SearchSpace& space, std::size_t i) {
+        auto& out = found[i];
+        std::size_t left = distinct;
+        space.run(g, static_cast<std::int32_t>(sources[i]), limits[i], [&](std::int32_t v, double d) {
+          const auto lo = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v)]);
+          const auto hi = static_cast<std::size_t>(tfirst[static_cast<std::size_t>(v) + 1]);
+          if (lo == hi) return true;
+          for (std::size_t k = lo; k < hi; ++k) out.emplace_back(tidx[k], d);
+          return --left > 0;
+        });
+        std::sort(out.begin(), out.end());
+      });
     TravelTimes r;
     r.first.reserve(sources.size() + 1);
     r.first.push_back(0);
@@ -327,6 +311,8 @@ class RoadNetwork {
     check_nodes(targets, "targets");
     CRISISKIT_CHECK(limits.size() == targets.size(), "limits", InvalidInput::no_index, limits.size(),
                     "must have one entry per target (" + std::to_string(targets.size()) + ")");
+    for (std::size_t k = 0; k < limits.size(); ++k)
+      CRISISKIT_CHECK(limits[k] >= 0, "limits", static_cast<std::int64_t>(k), limits[k], "must be ≥ 0 seconds (or inf)");
     std::vector<double> out(targets.size(), kClosed);
     if (targets.empty()) return out;
     // The reversed graph, with the times of the arcs it reverses.
@@ -345,24 +331,13 @@ class RoadNetwork {
       }
     }
     const detail::CsrView g{rfirst.data(), rhead.data(), rtime.data()};
-    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
-    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
-    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(crisiskit::detail::planned_workers(targets.size(), grain, want));
-    crisiskit::detail::parallel_for(
-        targets.size(), grain,
-        [&](std::size_t b, std::size_t e, unsigned w) {
-          if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
-          for (std::size_t k = b; k < e; ++k) {
-            CRISISKIT_CHECK(limits[k] >= 0, "limits", static_cast<std::int64_t>(k), limits[k],
-                            "must be ≥ 0 seconds (or inf)");
-            spaces[w]->run(g, static_cast<std::int32_t>(targets[k]), limits[k], [&](std::int32_t v, double d) {
-              if (!is_goal(k, v)) return true;
-              out[k] = d;
-              return false;
-            });
-          }
-        },
-        want);
+    for_each_search(targets.size(), threads, [&](detail::SearchSpace& space, std::size_t k) {
+      space.run(g, static_cast<std::int32_t>(targets[k]), limits[k], [&](std::int32_t v, double d) {
+        if (!is_goal(k, v)) return true;
+        out[k] = d;
+        return false;
+      });
+    });
     return out;
   }
 
@@ -386,40 +361,28 @@ class RoadNetwork {
     const std::size_t groups = group_start.size() - 1;
     std::vector<std::vector<std::int32_t>> found(from.size());
     const detail::CsrView g = csr(undamaged);
-    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
-    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
-    const unsigned workers = crisiskit::detail::planned_workers(groups, grain, want);
-    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(workers);
-    crisiskit::detail::parallel_for(
-        groups, grain,
-        [&](std::size_t b, std::size_t e, unsigned w) {
-          if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
-          detail::SearchSpace& space = *spaces[w];
-          std::vector<std::int32_t> targets;
-          for (std::size_t gi = b; gi < e; ++gi) {
-            targets.clear();
-            for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k)
-              targets.push_back(static_cast<std::int32_t>(to[order[k]]));
-            std::sort(targets.begin(), targets.end());
-            targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-            std::size_t left = targets.size();
-            space.run(g, static_cast<std::int32_t>(from[order[group_start[gi]]]), kClosed, [&](std::int32_t v, double) {
-              if (std::binary_search(targets.begin(), targets.end(), v)) --left;
-              return left > 0;
-            });
-            for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k) {
-              const std::size_t pk = order[k];
-              auto v = static_cast<std::int32_t>(to[pk]);
-              if (std::isinf(space.dist(v))) continue;
-              auto& out = found[pk];
-              for (; v != static_cast<std::int32_t>(from[pk]); v = tail_[static_cast<std::size_t>(space.pred(v))])
-                out.push_back(v);
-              out.push_back(v);
-              std::reverse(out.begin(), out.end());
-            }
-          }
-        },
-        want);
+    for_each_search(groups, threads, [&](detail::SearchSpace& space, std::size_t gi) {
+      std::vector<std::int32_t> targets;
+      for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k)
+        targets.push_back(static_cast<std::int32_t>(to[order[k]]));
+      std::sort(targets.begin(), targets.end());
+      targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+      std::size_t left = targets.size();
+      space.run(g, static_cast<std::int32_t>(from[order[group_start[gi]]]), kClosed, [&](std::int32_t v, double) {
+        if (std::binary_search(targets.begin(), targets.end(), v)) --left;
+        return left > 0;
+      });
+      for (std::size_t k = group_start[gi]; k < group_start[gi + 1]; ++k) {
+        const std::size_t pk = order[k];
+        auto v = static_cast<std::int32_t>(to[pk]);
+        if (std::isinf(space.dist(v))) continue;
+        auto& out = found[pk];
+        for (; v != static_cast<std::int32_t>(from[pk]); v = tail_[static_cast<std::size_t>(space.pred(v))])
+          out.push_back(v);
+        out.push_back(v);
+        std::reverse(out.begin(), out.end());
+      }
+    });
     PathList r;
     r.first.push_back(0);
     for (auto& p : found) {
@@ -524,6 +487,23 @@ class RoadNetwork {
   }
 
  private:
+  // Runs job(space, i) for i in [0, count) on `threads` threads (0 = all
+  // cores), each thread with its own SearchSpace, allocated on first use.
+  template <class Job>
+  void for_each_search(std::size_t count, unsigned threads, Job&& job) const {
+    // A thread pays off once the searches together touch a few 10^5 nodes.
+    const std::size_t grain = std::max<std::size_t>(1, 200000 / std::max<std::size_t>(1, static_cast<std::size_t>(n_)));
+    const unsigned want = threads == 0 ? crisiskit::detail::default_threads() : threads;
+    std::vector<std::unique_ptr<detail::SearchSpace>> spaces(crisiskit::detail::planned_workers(count, grain, want));
+    crisiskit::detail::parallel_for(
+        count, grain,
+        [&](std::size_t b, std::size_t e, unsigned w) {
+          if (!spaces[w]) spaces[w] = std::make_unique<detail::SearchSpace>(static_cast<std::size_t>(n_));
+          for (std::size_t i = b; i < e; ++i) job(*spaces[w], i);
+        },
+        want);
+  }
+
   detail::CsrView csr(bool undamaged) const noexcept {
     return {first_.data(), head_.data(), undamaged ? base_.data() : time_.data()};
   }
