@@ -54,10 +54,10 @@ def _column(df: pd.DataFrame, table: str, col: str, default: Any = None) -> Any:
 
 def _counts(values: Any, field: str) -> np.ndarray:
     a = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(a) | (a < 0) | (a != np.floor(a))
+    bad = ~np.isfinite(a) | (a < 0) | (a != np.floor(a)) | (a > 2.0 ** 50)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise invalid(field, i, a[i], "must be a whole number ≥ 0")
+        raise invalid(field, i, float(a[i]), "must be a whole number in [0, 2^50]")
     return a.astype(np.int64)
 
 

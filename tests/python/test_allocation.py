@@ -304,6 +304,8 @@ def test_teams_coordinates_geojson_and_plot(tmp_path):
 @pytest.mark.parametrize("table,kwargs,field,index", [
     ("supplies", {"quantity": [-1]}, "supplies.quantity", 0),
     ("supplies", {"quantity": [1.5]}, "supplies.quantity", 0),
+    ("supplies", {"quantity": [2 ** 60]}, "supplies.quantity", 0),
+    ("needs", {"quantity": [1, float("inf")]}, "needs.quantity", 1),
     ("needs", {"node": [0, 9]}, "needs.node", 1),
     ("needs", {"priority": ["school", "castle"]}, "needs.priority", 1),
     ("needs", {"deadline_min": [5, float("nan")]}, "needs.deadline_min", 1),
