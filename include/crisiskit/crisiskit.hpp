@@ -36,3 +36,9 @@
 #include "crisiskit/match/road_io.hpp"
 #include "crisiskit/match/road_network.hpp"
 #include "crisiskit/severity/tracker.hpp"
+
+#include "crisiskit/incident/cad.hpp"
+#include "crisiskit/incident/incident_log.hpp"
+#include "crisiskit/incident/kpi.hpp"
+#include "crisiskit/incident/sla.hpp"
+#include "crisiskit/incident/state.hpp"
