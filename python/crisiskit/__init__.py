@@ -27,6 +27,12 @@ needs: priorities, deadlines, fairness, unmet reasons, routes), the
 (需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
 log; priority classes in ``ck.PRIORITY_WEIGHTS``).
 
+Incident lifecycle (事件闭环): ``ck.IncidentLog`` — report → dispatch →
+sign → handle → feedback → assess (上报-派单-签收-办理-反馈-考核) and reopen,
+SLAs (首报 1 h, 黄金4小时, experts on site 30 min, per-level response
+deadlines) with an overdue index, KPIs per period and department, and
+``ck.read_cad`` for computer-aided dispatch exports.
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -84,6 +90,7 @@ from ._core import (
 )
 from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
+from .incident import INCIDENT_ACTIONS, INCIDENT_STATES, SLA_KINDS, CadImport, IncidentLog, read_cad
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .risk import Explanation, RiskMap
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
@@ -105,6 +112,11 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertBoard",
     "AlertLevel",
+    "CadImport",
+    "INCIDENT_ACTIONS",
+    "INCIDENT_STATES",
+    "IncidentLog",
+    "SLA_KINDS",
     "MatchResult",
     "UNMET_REASONS",
     "CapAlert",
@@ -163,6 +175,7 @@ __all__ = [
     "read_dimacs",
     "read_geojson",
     "read_osm",
+    "read_cad",
     "read_pace",
     "simd_path",
     "secondary_likelihood",

@@ -141,8 +141,11 @@ CadImport assemble_cad(Span<const CadRow> rows, const CadOptions& opt, std::vect
       const CadRow& row = rows[r];
       if (out.kind[k].empty()) out.kind[k] = row.kind;
       if (out.place[k].empty()) out.place[k] = row.place;
-      if (row.at[1] != no_time && !row.department.empty() && (first_dispatch == no_time || row.at[1] < first_dispatch)) {
-        first_dispatch = row.at[1];
+      // The unit dispatched first: by its dispatch time, else its first later time.
+      Timestamp d = no_time;
+      for (std::size_t q = 1; q <= 3 && d == no_time; ++q) d = row.at[q];
+      if (d != no_time && !row.department.empty() && (first_dispatch == no_time || d < first_dispatch)) {
+        first_dispatch = d;
         out.department[k] = row.department;
       }
     }

@@ -71,6 +71,7 @@ TEST_CASE("CAD import: the fixture's incidents, problems and fills") {
   // E16-0009: dispatch and en route filled from on scene.
   CHECK(cad.stage_at[1][7] == est("2016-01-04T10:29:00"));
   CHECK(cad.stage_at[2][7] == est("2016-01-04T10:29:00"));
+  CHECK(cad.department[7] == "EMS");
 
   IncidentLog log;
   CHECK(ingest_cad(log, cad) == 0);
