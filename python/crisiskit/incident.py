@@ -104,7 +104,9 @@ def _opt_names(values: Any, field: str, n: int) -> Optional[np.ndarray]:
 def _levels(values: Any, n: int) -> Optional[np.ndarray]:
     if values is None:
         return None
-    arr = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    if arr.dtype.kind not in "iu":
+        arr = arr.astype(object)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int8) if ((arr >= 0) & (arr <= 4)).all() else _bad_level(arr, np.flatnonzero((arr < 0) | (arr > 4))[0])
     out = np.empty(n, dtype=np.int8)

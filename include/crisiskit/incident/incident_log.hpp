@@ -69,7 +69,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -282,13 +281,24 @@ class IncidentLog {
     const std::size_t n = c.id.size();
     check_columns(c, n);
     check_capacity(n);
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(n);
-    for (std::size_t r = 0; r < n; ++r) check_row(c, r, seen);
-    // Commit: cannot fail but for memory.
+    for (std::size_t r = 0; r < n; ++r) check_row(c, r);
+    // Ids last: inserting them is the uniqueness check (one hash lookup per
+    // row); a repeat rolls the id map back to what it was.
     const auto first = static_cast<Index>(incidents_.size());
-    incidents_.reserve(incidents_.size() + n);
     ids_.reserve(static_cast<std::size_t>(ids_.size()) + n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Index got = ids_.insert(c.id[r]);
+      if (got == first + static_cast<Index>(r)) continue;
+      const std::string id(c.id[r]);
+      IdMap keep;
+      keep.reserve(static_cast<std::size_t>(first));
+      for (Index i = 0; i < first; ++i) keep.insert(ids_.ids()[static_cast<std::size_t>(i)]);
+      ids_ = std::move(keep);
+      throw_invalid("id", static_cast<std::int64_t>(r), id,
+                    got < first ? "is already reported in this log" : "appears more than once in the batch");
+    }
+    // Commit: cannot fail but for memory.
+    incidents_.reserve(incidents_.size() + n);
     std::size_t ev = 0;
     for (std::size_t r = 0; r < n; ++r) {
       for (int s = 0; s < num_incident_states; ++s) ev += !c.stage_at[s].empty() && c.stage_at[s][r] != no_time;
@@ -300,6 +310,7 @@ class IncidentLog {
       return col.empty() ? std::string_view() : col[r];
     };
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<std::pair<Timestamp, std::int64_t>> pending;
     for (std::size_t r = 0; r < n; ++r) {
       const auto i = static_cast<std::int32_t>(incidents_.size());
       Incident inc;
@@ -308,7 +319,6 @@ class IncidentLog {
       inc.level = c.level.empty() ? AlertLevel::NONE : static_cast<AlertLevel>(c.level[r]);
       inc.occurred_at = c.occurred_at.empty() ? no_time : c.occurred_at[r];
       incidents_.push_back(inc);
-      ids_.insert(c.id[r]);
       const std::int32_t dept = intern(departments_, name(c.department, r));
       // The row's events in time order; at equal times the path order, milestones last.
       std::array<std::pair<Timestamp, int>, num_incident_actions> evs{};
@@ -326,9 +336,11 @@ class IncidentLog {
         if (a == IncidentAction::REPORT) d = intern(departments_, name(c.reporter, r));
         else if (a >= IncidentAction::DISPATCH && a <= IncidentAction::FEEDBACK) d = dept;
         const double sat = a == IncidentAction::ASSESS && !c.satisfaction.empty() ? c.satisfaction[r] : nan;
-        commit(i, a, evs[e].first, no_name, d, sat);
+        commit(i, a, evs[e].first, no_name, d, sat, false);
       }
+      collect_open(i, pending);  // only what is still unmet after the row's history
     }
+    insert_open(pending);
     return first;
   }
 
@@ -582,11 +594,14 @@ class IncidentLog {
           problem = ex.what();
         }
         if (!problem.empty()) fail(problem);
-        log.commit(static_cast<std::int32_t>(i), a, at[e], actor[e], dept[e], sat);
+        log.commit(static_cast<std::int32_t>(i), a, at[e], actor[e], dept[e], sat, false);
       }
       if (next_score != score_event.size()) r.fail("scores do not match ASSESS events");
       for (std::size_t i = 0; i < n; ++i)
         if (!reported[i]) r.fail(fmt::format("incident {} has no report", i));
+      std::vector<std::pair<Timestamp, std::int64_t>> pending;
+      for (std::size_t i = 0; i < n; ++i) log.collect_open(static_cast<std::int32_t>(i), pending);
+      log.insert_open(pending);
       return log;
     } catch (const InvalidInput& e) {
       if (e.field() == "state") throw;
@@ -692,14 +707,12 @@ class IncidentLog {
     len(c.satisfaction.size(), "satisfaction");
   }
 
-  void check_row(const IncidentColumns& c, std::size_t r, std::unordered_set<std::string_view>& seen) const {
+  void check_row(const IncidentColumns& c, std::size_t r) const {
     static constexpr const char* stage_field[] = {"reported_at", "dispatched_at", "signed_at",
                                                   "handled_at",  "feedback_at",   "assessed_at"};
     const auto row = static_cast<std::int64_t>(r);
     const std::string_view id = c.id[r];
     IdMap::validate(id, "id", row);
-    if (ids_.contains(id)) throw_invalid("id", row, id, "is already reported in this log");
-    if (!seen.insert(id).second) throw_invalid("id", row, id, "appears more than once in the batch");
     if (!c.kind.empty()) check_name(c.kind[r], "kind", row);
     if (!c.place.empty()) check_name(c.place[r], "place", row);
     if (!c.department.empty()) check_name(c.department[r], "department", row);
@@ -746,7 +759,8 @@ class IncidentLog {
   }
 
   // Apply a validated event: the state, the times, the log and the overdue index.
-  void commit(std::int32_t i, IncidentAction a, Timestamp at, std::int32_t actor, std::int32_t dept, double sat) {
+  void commit(std::int32_t i, IncidentAction a, Timestamp at, std::int32_t actor, std::int32_t dept, double sat,
+              bool index = true) {
     Incident& inc = incidents_[static_cast<std::size_t>(i)];
     const bool first = a == IncidentAction::REPORT;
     const std::int8_t from = first ? std::int8_t{-1} : static_cast<std::int8_t>(inc.state);
@@ -769,12 +783,32 @@ class IncidentLog {
       if (a == IncidentAction::ASSESS && !std::isnan(sat)) inc.satisfaction = sat;
     }
     // Keep the overdue index: an SLA is in it while it applies and is unmet.
+    if (!index) return;
     for (SlaKind k : all_sla_kinds) {
       const Timestamp due = sla_due(inc, k);
       if (due == no_time) continue;
       const std::int64_t key = static_cast<std::int64_t>(i) * 4 + static_cast<int>(k);
       if (first && sla_met(inc, k) == no_time) open_.emplace(due, key);
       else if (!first && sla_met(inc, k) == at) open_.erase({due, key});
+    }
+  }
+
+  // Incident i's applicable, unmet SLAs, for the overdue index (batch paths).
+  void collect_open(std::int32_t i, std::vector<std::pair<Timestamp, std::int64_t>>& out) const {
+    const Incident& inc = incidents_[static_cast<std::size_t>(i)];
+    for (SlaKind k : all_sla_kinds) {
+      const Timestamp due = sla_due(inc, k);
+      if (due != no_time && sla_met(inc, k) == no_time)
+        out.emplace_back(due, static_cast<std::int64_t>(i) * 4 + static_cast<int>(k));
+    }
+  }
+
+  // Sorted keys go in with an end hint: linear when they follow what is there.
+  void insert_open(std::vector<std::pair<Timestamp, std::int64_t>>& keys) {
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) {
+      if (open_.empty() || *open_.rbegin() < k) open_.emplace_hint(open_.end(), k);
+      else open_.insert(k);
     }
   }
 
