@@ -1141,9 +1141,66 @@ class _NeedBoardCore:
     @property
     def num_events(self) -> int:
         ...
+class _IncidentLogCore:
+    """
+    Compiled incident log; use crisiskit.IncidentLog.
+    """
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __contains__(self, arg0: typing.Any) -> bool:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    @typing.overload
+    def __init__(self, snapshot: bytes) -> None:
+        ...
+    @typing.overload
+    def __init__(self, first_report: typing.Any, first_info: typing.Any, on_site: typing.Any, response_plan: typing.Any, info_min_level: typing.Any, on_site_min_level: typing.Any) -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def _apply(self, id: str, action: str, at: TimeLike, actor: str, department: str, satisfaction: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def _event_columns(self) -> dict:
+        ...
+    def _incident_columns(self) -> dict:
+        ...
+    def _ingest(self, id: typing.Any, kind: typing.Any, place: typing.Any, department: typing.Any, reporter: typing.Any, levels: typing.Any, occurred_at: typing.Any, stage_at: collections.abc.Sequence[typing.Any], first_info_at: typing.Any, on_site_at: typing.Any, satisfaction: typing.Any) -> int:
+        ...
+    def _kpis(self, width: typing.SupportsInt | typing.SupportsIndex, offset: typing.SupportsInt | typing.SupportsIndex, edges: typing.Any, by: typing.Any, at: TimeLike) -> dict:
+        ...
+    def _overdue(self, at: TimeLike) -> dict:
+        ...
+    def _report(self, id: str, kind: str, place: str, level: LevelLike, occurred_at: typing.Any, at: TimeLike, actor: str, department: str) -> None:
+        ...
+    def _sla_columns(self, at: TimeLike) -> dict:
+        ...
+    def _state(self, id: str) -> str:
+        ...
+    def to_bytes(self) -> bytes:
+        """
+        The whole log as bytes (the format C++'s IncidentLog::to_bytes writes).
+        """
+    @property
+    def _sla(self) -> dict:
+        ...
+    @property
+    def ids(self) -> list[str]:
+        """
+        Incident ids in report order.
+        """
+def _assemble_cad(incident: collections.abc.Sequence[str], unit: collections.abc.Sequence[str], kind: collections.abc.Sequence[str], place: collections.abc.Sequence[str], department: collections.abc.Sequence[str], times: collections.abc.Sequence[typing.Any], skip: typing.Any, problems: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, str, str, str]], feedback_at_close: bool, columns: collections.abc.Mapping[str, str]) -> dict:
+    """
+    Combine CAD unit rows into incidents (C++ assemble_cad); use crisiskit.read_cad.
+    """
 def _default_priorities() -> list[tuple[str, str, float]]:
     """
     The built-in priority classes as (name, name_zh, weight), heaviest first.
+    """
+def _default_sla() -> dict:
+    """
+    SlaConfig::defaults() as a dict of seconds and level numbers.
     """
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
@@ -1173,6 +1230,10 @@ def _parse_pace(text: bytes, seed: typing.SupportsInt | typing.SupportsIndex, mi
     """
 def _production_safety_table() -> _GradingTableCore:
     ...
+def _read_cad_csv(text: str, columns: collections.abc.Mapping[str, str], offset: OffsetLike, feedback_at_close: bool) -> dict:
+    """
+    Read a CAD CSV export with C++'s parser (fixed offset); use crisiskit.read_cad.
+    """
 def _read_osm(path: str, profile: str, extra_highways: collections.abc.Sequence[str], speed_kmh: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], allow_private: bool, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, format: str, threads: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
     OSM file → table dict (libosmium). Use ck.read_osm.

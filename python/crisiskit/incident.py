@@ -56,8 +56,8 @@ def _opt_seconds(values: Any, field: str, n: int) -> Optional[np.ndarray]:
             utc = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).to_numpy()
             return utc.astype("datetime64[s]").view(np.int64)
         if values.dtype.kind == "M":
-            first = values.dropna()
-            raise invalid(field, None, first.iloc[0] if len(first) else values.dtype,
+            first = values.dropna().to_numpy()
+            raise invalid(field, None, first[0] if len(first) else values.dtype,
                           "naive datetimes have no time zone; localize the column (Series.dt.tz_localize)")
         values = values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
     arr = np.asarray(values)
@@ -84,6 +84,13 @@ def _opt_seconds(values: Any, field: str, n: int) -> Optional[np.ndarray]:
             out[i] = to_seconds(v, field)
         except ValueError as e:
             raise ValueError(str(e).replace(f"invalid {field} =", f"invalid {field}[{i}] =", 1)) from None
+    return out
+
+
+def _secs(values: Any, field: str, n: int) -> np.ndarray:
+    """`_opt_seconds` for a column that is there."""
+    out = _opt_seconds(values, field, n)
+    assert out is not None
     return out
 
 
@@ -320,8 +327,8 @@ class IncidentLog(_core._IncidentLogCore):
         if "id" not in incidents or "reported_at" not in incidents:
             raise invalid("incidents", None, "id" if "id" not in incidents else "reported_at",
                           "a required column is missing")
-        ids = _opt_names(incidents["id"], "id", len(incidents["id"]))
-        n = len(ids)
+        n = len(incidents["id"])
+        ids = _opt_names(incidents["id"], "id", n)
 
         def col(name: str) -> Any:
             return incidents[name] if name in incidents else None
@@ -538,7 +545,7 @@ class IncidentLog(_core._IncidentLogCore):
     def __reduce__(self) -> Any:
         return (type(self).from_bytes, (self.to_bytes(),))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 # ---- CAD import ------------------------------------------------------------------
@@ -578,29 +585,28 @@ def _cad_times(col: pd.Series, name: str, tz: Any, problems: List[tuple], skip: 
             if tz is None:
                 raise invalid("tz", None, None, f"column {name!r} has times without a zone: pass tz=")
             s = s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-        return _opt_seconds(s.reset_index(drop=True), name, n)
+        return _secs(s.reset_index(drop=True), name, n)
     text = col.astype(object).where(col.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
     present = text != ""
     aware = present & np.array([bool(_HAS_OFFSET.search(t)) for t in text], dtype=bool)
     naive = present & ~aware
     if aware.any():
         parsed = pd.to_datetime(pd.Series(text[aware]), format="ISO8601", errors="coerce", utc=True)
-        out[aware] = _opt_seconds(parsed, name, int(aware.sum()))
+        out[aware] = _secs(parsed, name, int(aware.sum()))
     if naive.any():
         if tz is None:
             i = int(np.flatnonzero(naive)[0])
             raise invalid("tz", None, text[i], f"column {name!r} has times without an offset: pass tz=")
         parsed = pd.to_datetime(pd.Series(text[naive]), format="ISO8601", errors="coerce")
         if isinstance(tz, (int, np.integer)) or (isinstance(tz, str) and re.fullmatch(r"[+-]\d\d:?\d\d|Z", tz)):
-            minutes = _core.parse_offset(tz) if isinstance(tz, str) else int(tz)
-            secs = _opt_seconds(parsed.to_numpy(), name, int(naive.sum()))
+            minutes: int = _core.parse_offset(tz) if isinstance(tz, str) else int(tz)
+            secs = _secs(parsed.to_numpy(), name, int(naive.sum()))
             secs[secs != NO_TIME] -= minutes * 60
             out[naive] = secs
         else:
-            out[naive] = _opt_seconds(parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"), name,
-                                      int(naive.sum()))
+            out[naive] = _secs(parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"), name, int(naive.sum()))
     bad = present & (out == NO_TIME)
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(bad).tolist():
         if not skip[i]:
             problems.append((int(i), name, str(text[i]),
                              "is not a time (expected ISO date and time; a local time that does not exist or is "

@@ -201,7 +201,7 @@ void bind_incident(py::module_& m) {
       .def(
           "_ingest",
           [](PyIncidentLog& self, py::handle id, py::handle kind, py::handle place, py::handle department,
-             py::handle reporter, py::handle level, py::handle occurred_at, const std::vector<py::object>& stage_at,
+             py::handle reporter, py::handle levels, py::handle occurred_at, const std::vector<py::object>& stage_at,
              py::handle first_info_at, py::handle on_site_at, py::handle satisfaction) {
             const IdBatch ids = id_batch(id, "id");
             const std::size_t n = ids.views.size();
@@ -217,7 +217,7 @@ void bind_incident(py::module_& m) {
             const auto occ = opt_i64(occurred_at, "occurred_at", n), info = opt_i64(first_info_at, "first_info_at", n),
                        site = opt_i64(on_site_at, "on_site_at", n);
             std::optional<py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>> lv;
-            if (!level.is_none()) lv = array_1d<std::int8_t>(level, "level");
+            if (!levels.is_none()) lv = array_1d<std::int8_t>(levels, "level");
             std::optional<DoubleArray> sat;
             if (!satisfaction.is_none()) {
               sat = array_1d<double>(satisfaction, "satisfaction");
@@ -239,7 +239,7 @@ void bind_incident(py::module_& m) {
             return self.log.ingest(c);
           },
           py::arg("id"), py::arg("kind"), py::arg("place"), py::arg("department"), py::arg("reporter"),
-          py::arg("level"), py::arg("occurred_at"), py::arg("stage_at"), py::arg("first_info_at"),
+          py::arg("levels"), py::arg("occurred_at"), py::arg("stage_at"), py::arg("first_info_at"),
           py::arg("on_site_at"), py::arg("satisfaction"))
       .def("_incident_columns",
            [](const PyIncidentLog& self) {

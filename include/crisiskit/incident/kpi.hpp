@@ -36,8 +36,10 @@
 ///   LATE; PENDING and not-applicable ones are in neither);
 ///   `on_time_rate[k]` = on_time / (on_time + late), NaN if 0.
 ///
-/// Cost: O(n) for n incidents plus O(n_g log n_g) selection per group for
-/// the percentiles (nth_element: O(n_g) expected); memory O(n).
+/// Cost: two sequential passes over the n incidents plus a selection
+/// (nth_element, O(n_g) expected) per group for the percentiles; memory
+/// O(n). A sort of the distinct (period, group) codes is added only when
+/// their grid is larger than n (e.g. 1-second periods).
 ///
 /// Thread-safety: reads the log only; run it concurrently with other const
 /// calls, not with a mutation.
@@ -155,51 +157,52 @@ inline KpiTable compute_kpis(const IncidentLog& log, const KpiOptions& opt = {})
     return b >= 0 && b + 1 < static_cast<std::int64_t>(opt.edges.size()) ? b : std::numeric_limits<std::int64_t>::min();
   };
 
-  // Bin every incident, then group by (bin, key) with a counting sort when
-  // the grid of codes is small, else a comparison sort.
-  std::vector<std::int64_t> bin(n);
-  std::int64_t bmin = std::numeric_limits<std::int64_t>::max(), bmax = std::numeric_limits<std::int64_t>::min();
+  // Group index of every incident: codes (bin, key) on a dense grid when it
+  // is small, else compressed by sorting the distinct codes. Then two
+  // sequential passes: additive counts into per-group accumulators, and the
+  // delays bucketed by group for the percentiles. Incidents are read in
+  // memory order; only the small accumulators are written at random.
+  constexpr auto none = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::int64_t> code(n, -1);
+  std::int64_t bmin = std::numeric_limits<std::int64_t>::max(), bmax = none;
   for (std::size_t i = 0; i < n; ++i) {
-    bin[i] = bin_of(inc[i].reported_at());
-    if (bin[i] == std::numeric_limits<std::int64_t>::min()) continue;
-    bmin = std::min(bmin, bin[i]);
-    bmax = std::max(bmax, bin[i]);
+    const std::int64_t b = bin_of(inc[i].reported_at());
+    code[i] = b;
+    if (b == none) continue;
+    bmin = std::min(bmin, b);
+    bmax = std::max(bmax, b);
   }
-  std::vector<std::uint32_t> order;  // incidents grouped by code
-  std::vector<std::pair<std::int64_t, std::size_t>> groups;  // (code, end offset in order)
+  std::vector<std::int64_t> codes;  // the code of each group, ascending
+  std::vector<std::int32_t> gi(n, -1);
   if (bmin <= bmax) {
     const auto span = static_cast<std::uint64_t>(bmax - bmin) + 1;
     const bool dense = span <= (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(keys) &&
-                       span * static_cast<std::uint64_t>(keys) <= 8 * n + 4096;
-    std::vector<std::int64_t> code(n, -1);
+                       span * static_cast<std::uint64_t>(keys) <= std::max<std::uint64_t>(n, 1u << 16);
     for (std::size_t i = 0; i < n; ++i)
-      if (bin[i] != std::numeric_limits<std::int64_t>::min()) code[i] = (bin[i] - bmin) * keys + key_of(inc[i]);
+      if (code[i] != none) code[i] = (code[i] - bmin) * keys + key_of(inc[i]);
     if (dense) {
-      std::vector<std::uint32_t> start(static_cast<std::size_t>(span * static_cast<std::uint64_t>(keys)) + 1, 0);
-      std::size_t m = 0;
+      std::vector<std::int32_t> slot(static_cast<std::size_t>(span * static_cast<std::uint64_t>(keys)), -1);
       for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) ++start[static_cast<std::size_t>(code[i]) + 1], ++m;
-      for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
-      order.resize(m);
-      std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+        if (code[i] != none) slot[static_cast<std::size_t>(code[i])] = 0;
+      for (std::size_t c = 0; c < slot.size(); ++c)
+        if (slot[c] == 0) {
+          slot[c] = static_cast<std::int32_t>(codes.size());
+          codes.push_back(static_cast<std::int64_t>(c));
+        }
       for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) order[fill[static_cast<std::size_t>(code[i])]++] = static_cast<std::uint32_t>(i);
-      for (std::size_t g = 0; g + 1 < start.size(); ++g)
-        if (start[g + 1] > start[g]) groups.emplace_back(static_cast<std::int64_t>(g), start[g + 1]);
+        if (code[i] != none) gi[i] = slot[static_cast<std::size_t>(code[i])];
     } else {
-      std::vector<std::pair<std::int64_t, std::uint32_t>> tmp;
       for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) tmp.emplace_back(code[i], static_cast<std::uint32_t>(i));
-      std::sort(tmp.begin(), tmp.end());
-      order.resize(tmp.size());
-      for (std::size_t k = 0; k < tmp.size(); ++k) {
-        order[k] = tmp[k].second;
-        if (k + 1 == tmp.size() || tmp[k + 1].first != tmp[k].first) groups.emplace_back(tmp[k].first, k + 1);
-      }
+        if (code[i] != none) codes.push_back(code[i]);
+      std::sort(codes.begin(), codes.end());
+      codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+      for (std::size_t i = 0; i < n; ++i)
+        if (code[i] != none)
+          gi[i] = static_cast<std::int32_t>(std::lower_bound(codes.begin(), codes.end(), code[i]) - codes.begin());
     }
   }
 
-  const std::size_t g = groups.size();
+  const std::size_t g = codes.size();
   for (auto* v : {&out.period_start, &out.period_end}) v->resize(g);
   out.group.resize(g);
   for (auto* v : {&out.reported, &out.dispatched, &out.signed_, &out.closed, &out.fed_back, &out.reopened, &out.assessed})
@@ -212,14 +215,55 @@ inline KpiTable compute_kpis(const IncidentLog& log, const KpiOptions& opt = {})
     out.late[static_cast<std::size_t>(k)].assign(g, 0);
     out.on_time_rate[static_cast<std::size_t>(k)].resize(g);
   }
-  std::vector<double> disp, sign;
   constexpr auto D = static_cast<std::size_t>(IncidentState::DISPATCHED);
   constexpr auto S = static_cast<std::size_t>(IncidentState::SIGNED);
   constexpr auto F = static_cast<std::size_t>(IncidentState::FEEDBACK);
-  std::size_t begin = 0;
+  std::vector<double> sat(g, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (gi[i] < 0) continue;
+    const auto r = static_cast<std::size_t>(gi[i]);
+    const Incident& x = inc[i];
+    ++out.reported[r];
+    out.dispatched[r] += x.first_at[D] != no_time;
+    out.signed_[r] += x.first_at[S] != no_time;
+    out.closed[r] += x.closed();
+    out.fed_back[r] += x.first_at[F] != no_time;
+    out.reopened[r] += x.reopen_count > 0;
+    if (!std::isnan(x.satisfaction)) {
+      ++out.assessed[r];
+      sat[r] += x.satisfaction;
+    }
+    for (SlaKind s : all_sla_kinds) {
+      const SlaStatus st = log.sla_status(x, s, out.at);
+      out.on_time[static_cast<std::size_t>(s)][r] += st == SlaStatus::ON_TIME;
+      out.late[static_cast<std::size_t>(s)][r] += st == SlaStatus::LATE;
+    }
+  }
+  // Delays bucketed by group (offsets from the counts just made).
+  std::vector<std::size_t> dpos(g + 1, 0), spos(g + 1, 0);
   for (std::size_t r = 0; r < g; ++r) {
-    const auto [code, end] = groups[r];
-    const std::int64_t b = code / keys + bmin, key = code % keys;
+    dpos[r + 1] = dpos[r] + static_cast<std::size_t>(out.dispatched[r]);
+    spos[r + 1] = spos[r] + static_cast<std::size_t>(out.signed_[r]);
+  }
+  std::vector<double> disp(dpos[g]), sign(spos[g]);
+  {
+    std::vector<std::size_t> df(dpos.begin(), dpos.end() - 1), sf(spos.begin(), spos.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (gi[i] < 0) continue;
+      const auto r = static_cast<std::size_t>(gi[i]);
+      const Incident& x = inc[i];
+      if (x.first_at[D] != no_time) disp[df[r]++] = static_cast<double>(x.first_at[D] - x.reported_at());
+      if (x.first_at[S] != no_time) sign[sf[r]++] = static_cast<double>(x.first_at[S] - x.reported_at());
+    }
+  }
+  std::vector<double> scratch;
+  auto quantiles = [&scratch](const std::vector<double>& v, std::size_t b, std::size_t e, double& med, double& p90) {
+    scratch.assign(v.begin() + static_cast<std::ptrdiff_t>(b), v.begin() + static_cast<std::ptrdiff_t>(e));
+    med = detail::quantile_linear(scratch, 0.5);
+    p90 = detail::quantile_linear(scratch, 0.9);
+  };
+  for (std::size_t r = 0; r < g; ++r) {
+    const std::int64_t b = codes[r] / keys + bmin, key = codes[r] % keys;
     if (custom) {
       out.period_start[r] = opt.edges[static_cast<std::size_t>(b)];
       out.period_end[r] = opt.edges[static_cast<std::size_t>(b) + 1];
@@ -228,38 +272,12 @@ inline KpiTable compute_kpis(const IncidentLog& log, const KpiOptions& opt = {})
       out.period_end[r] = out.period_start[r] + opt.width;
     }
     out.group[r] = static_cast<std::int32_t>(opt.by == KpiGroup::LEVEL || opt.by == KpiGroup::NONE ? key : key - 1);
-    disp.clear();
-    sign.clear();
-    double sat = 0;
-    for (std::size_t k = begin; k < end; ++k) {
-      const Incident& x = inc[order[k]];
-      ++out.reported[r];
-      if (x.first_at[D] != no_time) disp.push_back(static_cast<double>(x.first_at[D] - x.reported_at()));
-      if (x.first_at[S] != no_time) sign.push_back(static_cast<double>(x.first_at[S] - x.reported_at()));
-      out.closed[r] += x.closed();
-      out.fed_back[r] += x.first_at[F] != no_time;
-      out.reopened[r] += x.reopen_count > 0;
-      if (!std::isnan(x.satisfaction)) {
-        ++out.assessed[r];
-        sat += x.satisfaction;
-      }
-      for (SlaKind s : all_sla_kinds) {
-        const SlaStatus st = log.sla_status(x, s, out.at);
-        out.on_time[static_cast<std::size_t>(s)][r] += st == SlaStatus::ON_TIME;
-        out.late[static_cast<std::size_t>(s)][r] += st == SlaStatus::LATE;
-      }
-    }
-    begin = end;
-    out.dispatched[r] = static_cast<std::int64_t>(disp.size());
-    out.signed_[r] = static_cast<std::int64_t>(sign.size());
-    out.dispatch_median_s[r] = detail::quantile_linear(disp, 0.5);
-    out.dispatch_p90_s[r] = detail::quantile_linear(disp, 0.9);
-    out.sign_median_s[r] = detail::quantile_linear(sign, 0.5);
-    out.sign_p90_s[r] = detail::quantile_linear(sign, 0.9);
+    quantiles(disp, dpos[r], dpos[r + 1], out.dispatch_median_s[r], out.dispatch_p90_s[r]);
+    quantiles(sign, spos[r], spos[r + 1], out.sign_median_s[r], out.sign_p90_s[r]);
     out.closure_rate[r] = detail::ratio(out.closed[r], out.reported[r]);
     out.reopen_rate[r] = detail::ratio(out.reopened[r], out.fed_back[r]);
     out.satisfaction_mean[r] =
-        out.assessed[r] ? sat / static_cast<double>(out.assessed[r]) : std::numeric_limits<double>::quiet_NaN();
+        out.assessed[r] ? sat[r] / static_cast<double>(out.assessed[r]) : std::numeric_limits<double>::quiet_NaN();
     for (int s = 0; s < num_sla_kinds; ++s) {
       const auto k = static_cast<std::size_t>(s);
       out.on_time_rate[k][r] = detail::ratio(out.on_time[k][r], out.on_time[k][r] + out.late[k][r]);
