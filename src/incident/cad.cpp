@@ -37,7 +37,19 @@ CadImport assemble_cad(Span<const CadRow> rows, const CadOptions& opt, std::vect
                           row.incident.empty() ? "the incident id is empty" : "the incident id is malformed"});
       continue;
     }
+    // Names go into the log's id maps: no control characters, ≤ 1024 bytes.
     bool ok = true;
+    const std::pair<const std::string*, const std::string*> names[] = {
+        {&row.kind, &opt.kind}, {&row.place, &opt.place}, {&row.department, &opt.department}};
+    for (const auto& [value, column] : names) {
+      if (value->empty() || !ok) continue;
+      try {
+        IdMap::validate(*value, column->c_str(), ri);
+      } catch (const InvalidInput&) {
+        problems.push_back({ri, *column, *value, "must be at most 1024 bytes without control characters"});
+        ok = false;
+      }
+    }
     int prev = -1;
     for (int k = 0; k < num_cad_times && ok; ++k) {
       const Timestamp t = row.at[static_cast<std::size_t>(k)];

@@ -175,6 +175,14 @@ def test_pickle_copy_and_equality():
     custom = ck.IncidentLog(first_info=None, on_site=pd.Timedelta("15min"), on_site_min_level="NONE")
     assert pickle.loads(pickle.dumps(custom)).sla == custom.sla
     assert custom.sla["first_info"] is None and custom.sla["on_site"] == 900
+    assert ck.IncidentLog().sla["response"] == {"NONE": None, "GENERAL": 7200, "ATTENTION": 14400, "WARNING": 43200,
+                                                "EMERGENCY": 0}
+    plan = ck.ResponsePlan.defaults()
+    plan.set(ck.AlertLevel.EMERGENCY, [ck.ObligationSpec("full response", "全员响应", 600)])
+    quick = ck.IncidentLog(response_plan=plan)
+    quick.report("e", at=T0, level="EMERGENCY")
+    assert quick.overdue(T0 + 601)["sla"].tolist() == ["RESPONSE"]
+    assert quick.overdue(T0 + 600).empty
 
 
 # ---- random histories and the brute-force model -------------------------------------
@@ -504,6 +512,10 @@ def test_read_cad_fixture():
     closed = ck.read_cad(CAD, tz="America/New_York", feedback_at_close=True)
     assert closed.log.state("F16-0001") == "FEEDBACK"
     assert closed.log.kpis("1D", by="department").set_index("department").loc["FIRE", "closed"] == 2
+    bad = pd.DataFrame({"incident_id": ["A", "B"], "call_type": ["FIRE,\nSTRUCTURE", "FIRE"],
+                        "received": ["2026-01-01 00:00:00Z", "2026-01-01 00:05:00Z"]})
+    q = ck.read_cad(bad)
+    assert q.problems[["row", "field"]].values.tolist() == [[0, "call_type"]] and q.log.ids == ["B"]
     with pytest.raises(ValueError):
         ck.read_cad(CAD)  # naive times and no tz
     with pytest.raises(ValueError):

@@ -91,4 +91,14 @@ TEST_CASE("CAD import: a missing required column is bad input; other damage is a
   REQUIRE(c.problems.size() == 1);
   CHECK(c.problems[0].row == 1);
   CHECK(c.stage_at[0][0] == parse_time("2026-01-01T00:00:00Z"));
+  // A quoted line break in a name (found by fuzz_cad) would break the log's
+  // id rules: the row is a problem, not an exception at ingest.
+  const CadImport q = read_cad_csv("incident_id,call_type,received\nA,\"FIRE,\nSTRUCTURE\",2026-01-01 00:00:00Z\n"
+                                   "B,FIRE,2026-01-01 00:05:00Z\n");
+  REQUIRE(q.problems.size() == 1);
+  CHECK(q.problems[0].row == 0);
+  CHECK(q.problems[0].field == "call_type");
+  IncidentLog log;
+  ingest_cad(log, q);
+  CHECK(log.size() == 1);
 }
