@@ -31,6 +31,7 @@
 #include "crisiskit/match/allocate.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
 #include "crisiskit/match/need_board.hpp"
+#include "crisiskit/match/need_rules.hpp"
 #include "crisiskit/match/osm_tags.hpp"
 #include "crisiskit/match/priority.hpp"
 #include "crisiskit/match/road_io.hpp"

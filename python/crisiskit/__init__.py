@@ -85,6 +85,7 @@ from ._core import (
 from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
+from .need_rules import NEED_BASES, NEED_RULES, derive_needs
 from .risk import Explanation, RiskMap
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
@@ -123,6 +124,8 @@ __all__ = [
     "Indicators",
     "InvalidInput",
     "NationalGrade",
+    "NEED_BASES",
+    "NEED_RULES",
     "NeedBoard",
     "ObligationSpec",
     "ObligationStatus",
@@ -153,6 +156,7 @@ __all__ = [
     "from_seconds",
     "grade",
     "haversine_m",
+    "derive_needs",
     "match",
     "name_zh",
     "national_grade",

@@ -1141,9 +1141,15 @@ class _NeedBoardCore:
     @property
     def num_events(self) -> int:
         ...
+def _default_need_rules() -> list:
+    ...
 def _default_priorities() -> list[tuple[str, str, float]]:
     """
     The built-in priority classes as (name, name_zh, weight), heaviest first.
+    """
+def _derive_needs(places: dict, type: collections.abc.Sequence[str], basis: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], rate: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], days: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], deadline_s: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], gamma: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    Needs from population and damage; use ck.derive_needs.
     """
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
@@ -1318,4 +1324,5 @@ def warning_color(level: LevelLike) -> WarningColor:
     National warning colour of a level: GENERAL→BLUE, ATTENTION→YELLOW, WARNING→ORANGE, EMERGENCY→RED.
     """
 _INFINITE_CAPACITY: int = 9223372036854775807
+_NEED_BASES: tuple = ('affected', 'displaced', 'without_water', 'without_power', 'trapped', 'vulnerable')
 _UNMET_REASONS: tuple = ('none', 'no_stock', 'unreachable_in_time', 'cut_off_by_damage', 'served_higher_priority', 'stock_exhausted', 'off_network')
