@@ -236,6 +236,11 @@ def _fmt(v: Any, unit: str = "") -> str:
     return f"{v:.4g}"
 
 
+def _blank(ax: Any, what: str) -> None:
+    ax.text(0.5, 0.5, f"{what} not assessed", ha="center", va="center")
+    ax.set_axis_off()
+
+
 @dataclass(eq=False)
 class Review:
     """An after-action review (复盘) report, from :func:`review`.
@@ -377,8 +382,7 @@ class Review:
             ax.legend(fontsize=8)
             ax.set_title("Warning verification by level (alerts ≥ level)")
         else:
-            ax.text(0.5, 0.5, "warning accuracy not assessed", ha="center", va="center")
-            ax.set_axis_off()
+            _blank(ax, "warning accuracy")
         ax = axs[1][0]
         if "lateness_histogram" in self.evidence:
             h = self.evidence["lateness_histogram"]
@@ -387,8 +391,7 @@ class Review:
             ax.set_ylabel("items")
             ax.set_title("Lateness after deadline (all deadline items)")
         else:
-            ax.text(0.5, 0.5, "response timeliness not assessed", ha="center", va="center")
-            ax.set_axis_off()
+            _blank(ax, "response timeliness")
         ax = axs[1][1]
         if "opinion" in self.evidence:
             o = self.evidence["opinion"]
@@ -402,8 +405,7 @@ class Review:
             ax.legend(fontsize=8)
             ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         else:
-            ax.text(0.5, 0.5, "public communication not assessed", ha="center", va="center")
-            ax.set_axis_off()
+            _blank(ax, "public communication")
         fig.tight_layout()
         return fig
 

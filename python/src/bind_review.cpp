@@ -105,6 +105,14 @@ py::dict need_share(const NeedShare& s) {
   return d;
 }
 
+// One field of every release as a numpy column.
+template <class T>
+py::array_t<T> release_column(const std::vector<ReleaseEffect>& v, T ReleaseEffect::*f) {
+  std::vector<T> out(v.size());
+  for (std::size_t j = 0; j < v.size(); ++j) out[j] = v[j].*f;
+  return copy_numpy(out);
+}
+
 py::dict to_dict(const Review& r) {
   py::dict out;
   out["as_of"] = r.as_of;
@@ -147,31 +155,14 @@ py::dict to_dict(const Review& r) {
   if (r.communication) {
     const OpinionResult& o = *r.communication;
     py::dict d;
-    const std::size_t n = o.releases.size();
-    std::vector<std::int64_t> nb(n), na(n);
-    std::vector<double> sb(n), sa(n), dr(n), rd(n), hb(n), hh(n), hd(n);
-    for (std::size_t j = 0; j < n; ++j) {
-      const ReleaseEffect& e = o.releases[j];
-      nb[j] = e.n_before;
-      na[j] = e.n_after;
-      sb[j] = e.share_before;
-      sa[j] = e.share_after;
-      dr[j] = e.drop;
-      rd[j] = e.relative_drop;
-      hb[j] = e.heat_before;
-      hh[j] = e.heat_at_horizon;
-      hd[j] = e.heat_drop;
-    }
     py::dict rel;
-    rel["n_before"] = copy_numpy(nb);
-    rel["n_after"] = copy_numpy(na);
-    rel["share_before"] = copy_numpy(sb);
-    rel["share_after"] = copy_numpy(sa);
-    rel["drop"] = copy_numpy(dr);
-    rel["relative_drop"] = copy_numpy(rd);
-    rel["heat_before"] = copy_numpy(hb);
-    rel["heat_at_horizon"] = copy_numpy(hh);
-    rel["heat_drop"] = copy_numpy(hd);
+    for (auto [name, f] : {std::pair{"n_before", &ReleaseEffect::n_before}, {"n_after", &ReleaseEffect::n_after}})
+      rel[name] = release_column(o.releases, f);
+    for (auto [name, f] : {std::pair{"share_before", &ReleaseEffect::share_before},
+                           {"share_after", &ReleaseEffect::share_after}, {"drop", &ReleaseEffect::drop},
+                           {"relative_drop", &ReleaseEffect::relative_drop}, {"heat_before", &ReleaseEffect::heat_before},
+                           {"heat_at_horizon", &ReleaseEffect::heat_at_horizon}, {"heat_drop", &ReleaseEffect::heat_drop}})
+      rel[name] = release_column(o.releases, f);
     d["releases"] = rel;
     d["assessed"] = o.assessed;
     d["mean_share_before"] = o.mean_share_before;
