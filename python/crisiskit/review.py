@@ -133,7 +133,9 @@ def _level_codes(values: Any, field_: str) -> np.ndarray:
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(list(values)):
         try:
-            out[i] = int(_core.alert_level(int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v))
+            if isinstance(v, (np.integer, np.floating)) or (isinstance(v, float) and v.is_integer()):
+                v = int(v) if float(v).is_integer() else v
+            out[i] = int(_core.alert_level(v))
         except (ValueError, TypeError):
             raise invalid(field_, i, v, "expected an alert level (GENERAL … EMERGENCY, 一般 … 紧急, or 1 … 4)") from None
         if out[i] == 0:
