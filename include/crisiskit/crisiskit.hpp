@@ -36,4 +36,5 @@
 #include "crisiskit/match/priority.hpp"
 #include "crisiskit/match/road_io.hpp"
 #include "crisiskit/match/road_network.hpp"
+#include "crisiskit/incident/review.hpp"
 #include "crisiskit/severity/tracker.hpp"

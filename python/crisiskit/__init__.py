@@ -27,6 +27,12 @@ needs: priorities, deadlines, fairness, unmet reasons, routes), the
 (需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
 log; priority classes in ``ck.PRIORITY_WEIGHTS``).
 
+After-action review (复盘): ``ck.review`` scores warning accuracy (POD, FAR,
+CSI, lead times, coverage), response timeliness (SLAs and obligations),
+coordination (dispatch → sign, hand-offs, unmet need) and public
+communication (negative share and heat around releases) 0–100 with their
+evidence, in a ``ck.Review`` report (table, Markdown, figure).
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -86,6 +92,7 @@ from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .need_rules import NEED_BASES, NEED_RULES, derive_needs
+from .after_action import DEFAULT_SLAS, Review, alerts_from_history, review
 from .risk import Explanation, RiskMap
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
@@ -108,6 +115,7 @@ __all__ = [
     "AlertLevel",
     "MatchResult",
     "UNMET_REASONS",
+    "DEFAULT_SLAS",
     "CapAlert",
     "CapArea",
     "CapCircle",
@@ -133,6 +141,7 @@ __all__ = [
     "PRIORITY_WEIGHTS",
     "ResponsePlan",
     "RiskConfig",
+    "Review",
     "RiskMap",
     "RoadNetwork",
     "SeverityAssessor",
@@ -146,6 +155,7 @@ __all__ = [
     "UpdateSummary",
     "WarningColor",
     "alert_level",
+    "alerts_from_history",
     "cap_codes",
     "cap_reference",
     "default_place_factors",
@@ -168,6 +178,7 @@ __all__ = [
     "read_geojson",
     "read_osm",
     "read_pace",
+    "review",
     "simd_path",
     "secondary_likelihood",
     "to_cap",

@@ -1183,6 +1183,10 @@ def _read_osm(path: str, profile: str, extra_highways: collections.abc.Sequence[
     """
     OSM file → table dict (libosmium). Use ck.read_osm.
     """
+def _review(alerts: typing.Any, incidents: typing.Any, slas: typing.Any, coordination: typing.Any, opinion: typing.Any, releases: typing.Any, options: dict) -> dict:
+    """
+    Array-level after-action review (dicts of int64/float64 columns in, a dict of results out). Use ck.review.
+    """
 def alert_level(level: LevelLike) -> AlertLevel:
     """
     AlertLevel from a level, its number (0–4) or its English/Chinese name ('warning', '预警').
