@@ -31,10 +31,12 @@
 #include "crisiskit/match/allocate.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
 #include "crisiskit/match/need_board.hpp"
+#include "crisiskit/match/need_rules.hpp"
 #include "crisiskit/match/osm_tags.hpp"
 #include "crisiskit/match/priority.hpp"
 #include "crisiskit/match/road_io.hpp"
 #include "crisiskit/match/road_network.hpp"
+#include "crisiskit/incident/review.hpp"
 #include "crisiskit/severity/tracker.hpp"
 
 #include "crisiskit/incident/cad.hpp"

@@ -33,6 +33,12 @@ SLAs (首报 1 h, 黄金4小时, experts on site 30 min, per-level response
 deadlines) with an overdue index, KPIs per period and department, and
 ``ck.read_cad`` for computer-aided dispatch exports.
 
+After-action review (复盘): ``ck.review`` scores warning accuracy (POD, FAR,
+CSI, lead times, coverage), response timeliness (SLAs and obligations),
+coordination (dispatch → sign, hand-offs, unmet need) and public
+communication (negative share and heat around releases) 0–100 with their
+evidence, in a ``ck.Review`` report (table, Markdown, figure).
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -92,6 +98,8 @@ from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .incident import INCIDENT_ACTIONS, INCIDENT_STATES, SLA_KINDS, CadImport, IncidentLog, read_cad
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
+from .need_rules import NEED_BASES, NEED_RULES, derive_needs
+from .after_action import DEFAULT_SLAS, Review, alerts_from_history, review
 from .risk import Explanation, RiskMap
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
@@ -119,6 +127,7 @@ __all__ = [
     "SLA_KINDS",
     "MatchResult",
     "UNMET_REASONS",
+    "DEFAULT_SLAS",
     "CapAlert",
     "CapArea",
     "CapCircle",
@@ -135,6 +144,8 @@ __all__ = [
     "Indicators",
     "InvalidInput",
     "NationalGrade",
+    "NEED_BASES",
+    "NEED_RULES",
     "NeedBoard",
     "ObligationSpec",
     "ObligationStatus",
@@ -142,6 +153,7 @@ __all__ = [
     "PRIORITY_WEIGHTS",
     "ResponsePlan",
     "RiskConfig",
+    "Review",
     "RiskMap",
     "RoadNetwork",
     "SeverityAssessor",
@@ -155,6 +167,7 @@ __all__ = [
     "UpdateSummary",
     "WarningColor",
     "alert_level",
+    "alerts_from_history",
     "cap_codes",
     "cap_reference",
     "default_place_factors",
@@ -165,6 +178,7 @@ __all__ = [
     "from_seconds",
     "grade",
     "haversine_m",
+    "derive_needs",
     "match",
     "name_zh",
     "national_grade",
@@ -177,6 +191,7 @@ __all__ = [
     "read_osm",
     "read_cad",
     "read_pace",
+    "review",
     "simd_path",
     "secondary_likelihood",
     "to_cap",

@@ -1194,6 +1194,8 @@ def _assemble_cad(incident: collections.abc.Sequence[str], unit: collections.abc
     """
     Combine CAD unit rows into incidents (C++ assemble_cad); use crisiskit.read_cad.
     """
+def _default_need_rules() -> list:
+    ...
 def _default_priorities() -> list[tuple[str, str, float]]:
     """
     The built-in priority classes as (name, name_zh, weight), heaviest first.
@@ -1201,6 +1203,10 @@ def _default_priorities() -> list[tuple[str, str, float]]:
 def _default_sla() -> dict:
     """
     SlaConfig::defaults() as a dict of seconds and level numbers.
+    """
+def _derive_needs(places: dict, type: collections.abc.Sequence[str], basis: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], rate: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], days: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], deadline_s: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], gamma: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    Needs from population and damage; use ck.derive_needs.
     """
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
@@ -1237,6 +1243,10 @@ def _read_cad_csv(text: str, columns: collections.abc.Mapping[str, str], offset:
 def _read_osm(path: str, profile: str, extra_highways: collections.abc.Sequence[str], speed_kmh: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], allow_private: bool, walk_speed_kmh: typing.SupportsFloat | typing.SupportsIndex, format: str, threads: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
     OSM file → table dict (libosmium). Use ck.read_osm.
+    """
+def _review(alerts: typing.Any, incidents: typing.Any, slas: typing.Any, coordination: typing.Any, opinion: typing.Any, releases: typing.Any, options: dict) -> dict:
+    """
+    Array-level after-action review (dicts of int64/float64 columns in, a dict of results out). Use ck.review.
     """
 def alert_level(level: LevelLike) -> AlertLevel:
     """
@@ -1379,4 +1389,5 @@ def warning_color(level: LevelLike) -> WarningColor:
     National warning colour of a level: GENERAL→BLUE, ATTENTION→YELLOW, WARNING→ORANGE, EMERGENCY→RED.
     """
 _INFINITE_CAPACITY: int = 9223372036854775807
+_NEED_BASES: tuple = ('affected', 'displaced', 'without_water', 'without_power', 'trapped', 'vulnerable')
 _UNMET_REASONS: tuple = ('none', 'no_stock', 'unreachable_in_time', 'cut_off_by_damage', 'served_higher_priority', 'stock_exhausted', 'off_network')

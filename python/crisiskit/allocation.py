@@ -33,6 +33,30 @@ def _class_key(name: str) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def _weights_table(priority_weights: Optional[Mapping[str, float]]) -> Dict[str, float]:
+    """Class key (English or Chinese) → weight: the defaults updated by the caller's, checked."""
+    table = dict(PRIORITY_WEIGHTS)
+    table.update({zh: w for name, (zh, w) in PRIORITY_CLASSES.items()})
+    if priority_weights is not None:
+        table.update(priority_weights)
+    table = {_class_key(k): v for k, v in table.items()}
+    for k, w in table.items():
+        if not (isinstance(w, (int, float)) and math.isfinite(w) and w > 0):
+            raise invalid("priority_weights", None, f"{k}: {w}", "weights must be finite and > 0")
+    return table
+
+
+def _priority_weights(priorities: np.ndarray, table: Mapping[str, float], field: str) -> np.ndarray:
+    """The weight of each row's priority class, naming the first unknown class."""
+    out = np.empty(len(priorities))
+    for i, p in enumerate(priorities):
+        w = table.get(_class_key(p))
+        if w is None:
+            raise invalid(field, i, p, f"is not a priority class ({', '.join(PRIORITY_WEIGHTS)})")
+        out[i] = w
+    return out
+
+
 def _table(obj: Any, name: str) -> pd.DataFrame:
     if obj is None:
         return pd.DataFrame()
@@ -300,14 +324,7 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
     """
     if not isinstance(network, RoadNetwork):
         raise invalid("network", None, type(network).__name__, "must be a crisiskit.RoadNetwork")
-    weights_table = dict(PRIORITY_WEIGHTS)
-    weights_table.update({zh: w for name, (zh, w) in PRIORITY_CLASSES.items()})
-    if priority_weights is not None:
-        weights_table.update(priority_weights)
-    weights_table = {_class_key(k): v for k, v in weights_table.items()}
-    for k, w in weights_table.items():
-        if not (isinstance(w, (int, float)) and math.isfinite(w) and w > 0):
-            raise invalid("priority_weights", None, f"{k}: {w}", "weights must be finite and > 0")
+    weights_table = _weights_table(priority_weights)
     if fairness not in (None, "need", "place", "priority"):
         raise invalid("fairness", None, fairness, "must be None, 'need', 'place' or 'priority'")
     if min_share is not None and not (0 <= float(min_share) <= 1):
@@ -353,12 +370,7 @@ def match(network: RoadNetwork, supplies: Any, needs: Any, teams: Any = None, *,
             i = int(np.flatnonzero(bad)[0])
             raise invalid("needs.weight", i, float(n_w[i]), "must be finite and > 0")
     else:
-        n_w = np.empty(len(nd))
-        for i, p in enumerate(n_prio):
-            w = weights_table.get(_class_key(p))
-            if w is None:
-                raise invalid("needs.priority", i, p, f"is not a priority class ({', '.join(PRIORITY_WEIGHTS)})")
-            n_w[i] = w
+        n_w = _priority_weights(n_prio, weights_table, "needs.priority")
     if "deadline_s" in nd.columns:
         n_dl = np.asarray(nd["deadline_s"], dtype=float)
         dl_field = "needs.deadline_s"

@@ -375,6 +375,17 @@ class IncidentLog(_core._IncidentLogCore):
             ``satisfaction`` (latest score, NaN if none), ``state``; then
             ``first_reported_at``, ``first_dispatched_at``,
             ``first_signed_at`` (the first entry: what SLAs and KPIs use).
+
+        Notes
+        -----
+        For a reopened incident the latest-entry columns are not in path
+        order (``reported_at`` is the reopen, ``signed_at`` may be the sign
+        before it). Tools that check per-row order, such as
+        :func:`crisiskit.review`, want the first entries::
+
+            f = log.to_frame()
+            for s in ("reported", "dispatched", "signed"):
+                f[f"{s}_at"] = f[f"first_{s}_at"]
         """
         c = self._incident_columns()
         last, first = c["last_at"], c["first_at"]

@@ -6,6 +6,7 @@
 
 #include "crisiskit/match/allocate.hpp"
 #include "crisiskit/match/min_cost_flow.hpp"
+#include "crisiskit/match/need_rules.hpp"
 #include "crisiskit/match/road_network.hpp"
 
 namespace py = pybind11;
@@ -219,6 +220,55 @@ void bind_match(py::module_& m) {
   py::list reasons;
   for (int k = 0; k <= static_cast<int>(UnmetReason::OFF_NETWORK); ++k) reasons.append(to_string(static_cast<UnmetReason>(k)));
   m.attr("_UNMET_REASONS") = py::tuple(reasons);
+
+  py::list bases;
+  for (int k = 0; k <= static_cast<int>(NeedBasis::VULNERABLE); ++k) bases.append(to_string(static_cast<NeedBasis>(k)));
+  m.attr("_NEED_BASES") = py::tuple(bases);
+  m.def("_default_need_rules", [] {
+    py::list rows;
+    for (const NeedRule& r : NeedRule::defaults())
+      rows.append(py::make_tuple(r.type, to_string(r.basis), r.rate, r.days, r.deadline_s, r.source));
+    return rows;
+  });
+  // Columns in (empty arrays = absent), the rules as parallel lists (basis
+  // as its code); returns the DerivedNeeds columns.
+  m.def(
+      "_derive_needs",
+      [](py::dict places, const std::vector<std::string>& type, const std::vector<int>& basis,
+         const std::vector<double>& rate, const std::vector<double>& days, const std::vector<double>& deadline_s,
+         double gamma) {
+        std::vector<F64> keep;
+        auto col = [&](const char* name, const char* field) {
+          if (!places.contains(name) || places[name].is_none()) return Span<const double>();
+          keep.push_back(array_1d<double>(places[name], field));
+          return Span<const double>(keep.back().data(), static_cast<std::size_t>(keep.back().size()));
+        };
+        keep.reserve(7);
+        PlaceDamage pd{col("population", "places.population"),           col("vulnerable", "places.vulnerable"),
+                       col("affected_share", "places.affected_share"),   col("displaced_share", "places.displaced_share"),
+                       col("water_outage", "places.water_outage"),       col("power_outage", "places.power_outage"),
+                       col("trapped", "places.trapped")};
+        std::vector<NeedRule> rules(type.size());
+        for (std::size_t r = 0; r < type.size(); ++r) {
+          CRISISKIT_CHECK(basis[r] >= 0 && basis[r] <= static_cast<int>(NeedBasis::VULNERABLE), "rules.basis",
+                          static_cast<std::int64_t>(r), basis[r], "is not a basis code");
+          rules[r] = {type[r], static_cast<NeedBasis>(basis[r]), rate[r], days[r], deadline_s[r], ""};
+        }
+        DerivedNeeds d;
+        {
+          py::gil_scoped_release nogil;
+          d = derive_needs(pd, rules, gamma);
+        }
+        py::dict out;
+        out["place"] = copy_numpy(d.place);
+        out["rule"] = copy_numpy(d.rule);
+        out["quantity"] = copy_numpy(d.quantity);
+        out["people"] = copy_numpy(d.people);
+        out["weight_factor"] = copy_numpy(d.weight_factor);
+        return out;
+      },
+      py::arg("places"), py::arg("type"), py::arg("basis"), py::arg("rate"), py::arg("days"), py::arg("deadline_s"),
+      py::arg("gamma"), "Needs from population and damage; use ck.derive_needs.");
 }
 
 }  // namespace crisiskit::python

@@ -589,6 +589,29 @@ def test_montco_report_times_feed_the_lifecycle():
     assert (k["dispatched"] == 0).all() and k["closure_rate"].eq(0).all()
 
 
+def test_review_reads_the_lifecycle_frames():
+    """ck.review (the after-action review) takes to_frame() and transitions_frame() as they are
+    (here a CAD import); with reopened incidents, the first-entry columns (see to_frame's notes)."""
+    r = ck.read_cad(CAD, tz="America/New_York", feedback_at_close=True)
+    rev = ck.review(incidents=r.log.to_frame(), transitions=r.log.transitions_frame())
+    assert len(rev.to_frame()) > 0
+    log = ck.IncidentLog()
+    log.report("A", at=T0, occurred_at=T0 - 600, level="WARNING", place="p1")
+    log.dispatch("A", at=T0 + 60, department="water")
+    log.sign("A", at=T0 + 120)
+    log.on_site("A", at=T0 + 900)
+    log.handle("A", at=T0 + 4000)
+    log.feedback("A", at=T0 + 5000)
+    log.reopen("A", at=T0 + 7000)
+    log.dispatch("A", at=T0 + 7100, department="housing")
+    f = log.to_frame()
+    with pytest.raises(ValueError):  # latest entries are out of path order after a reopen
+        ck.review(incidents=f, transitions=log.transitions_frame())
+    for s in ("reported", "dispatched", "signed"):
+        f[f"{s}_at"] = f[f"first_{s}_at"]
+    assert len(ck.review(incidents=f, transitions=log.transitions_frame()).to_frame()) > 0
+
+
 def test_incident_example_runs():
     path = os.path.join(REPO, "examples", "python", "incident.py")
     r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=180)

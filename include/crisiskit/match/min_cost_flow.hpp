@@ -212,11 +212,21 @@ class NetworkSimplex {
     parent_.assign(N, kNone);
     pred_.assign(N, kNone);
     up_.assign(N, 0);
-    depth_.assign(N, 0);
     pi_.assign(N, 0);
-    first_child_.assign(N, kNone);
-    next_sib_.assign(N, kNone);
-    prev_sib_.assign(N, kNone);
+    // Every node hangs from the root: the preorder is root, 0, 1, …, n−1.
+    thread_.resize(N);
+    rev_thread_.resize(N);
+    for (std::size_t v = 0; v < N; ++v) {
+      thread_[v] = static_cast<std::int32_t>(v + 1 == N ? root_ : v + 1);
+      rev_thread_[v] = static_cast<std::int32_t>(v == 0 ? root_ : v - 1);
+    }
+    thread_[root_] = n_ == 0 ? root_ : 0;
+    rev_thread_[root_] = n_ == 0 ? root_ : n_ - 1;
+    succ_num_.assign(N, 1);
+    succ_num_[root_] = n_ + 1;
+    last_succ_.resize(N);
+    for (std::int32_t v = 0; v < n_; ++v) last_succ_[v] = v;
+    last_succ_[root_] = n_ == 0 ? root_ : n_ - 1;
     for (std::int32_t v = 0; v < n_; ++v) {
       const std::int32_t e = m_ + v;
       // Strongly feasible start: a zero-flow tree arc points towards the root.
@@ -230,26 +240,7 @@ class NetworkSimplex {
       state_[e] = kTree;
       parent_[v] = root_;
       pred_[v] = e;
-      depth_[v] = 1;
-      attach(v, root_);
     }
-  }
-
-  void attach(std::int32_t v, std::int32_t p) {
-    next_sib_[v] = first_child_[p];
-    prev_sib_[v] = kNone;
-    if (first_child_[p] != kNone) prev_sib_[first_child_[p]] = v;
-    first_child_[p] = v;
-  }
-
-  void detach(std::int32_t v, std::int32_t p) {
-    if (prev_sib_[v] != kNone) {
-      next_sib_[prev_sib_[v]] = next_sib_[v];
-    } else {
-      first_child_[p] = next_sib_[v];
-    }
-    if (next_sib_[v] != kNone) prev_sib_[next_sib_[v]] = prev_sib_[v];
-    next_sib_[v] = prev_sib_[v] = kNone;
   }
 
   std::int64_t reduced(std::int32_t e) const { return cost_[e] + pi_[src_[e]] - pi_[dst_[e]]; }
@@ -259,7 +250,11 @@ class NetworkSimplex {
   // array pointers live in locals so the loop keeps them in registers (the
   // loop is half of all solve time on NETGEN instances).
   std::int32_t find_entering() {
-    const std::int32_t total = m_ + n_;
+    // Only the caller's arcs are priced. An artificial arc that has left the
+    // tree stays out: with M above the cost of any simple path, re-entering
+    // one never pays if the problem is feasible, and infeasibility is read
+    // off the artificial flows at the end either way (LEMON does the same).
+    const std::int32_t total = m_;
     if (total == 0) return kNone;
     const std::int32_t block = std::max<std::int32_t>(10, static_cast<std::int32_t>(std::sqrt(static_cast<double>(total))));
     const std::int8_t* st = state_.data();
@@ -269,13 +264,20 @@ class NetworkSimplex {
     const std::int64_t* pi = pi_.data();
     std::int64_t best = 0;
     std::int32_t in = kNone, left = block;
+    // Blocks are counted from next_arc_ round the circle, so a block may
+    // straddle the wrap; the inner loop has no per-arc block bookkeeping.
     auto scan = [&](std::int32_t from, std::int32_t to) {
-      for (std::int32_t e = from; e < to; ++e) {
-        const std::int64_t v = st[e] * (c[e] + pi[s[e]] - pi[d[e]]);
-        if (v < best) best = v, in = e;
-        if (--left == 0) {
+      while (from < to) {
+        const std::int32_t end = to - from > left ? from + left : to;
+        for (std::int32_t e = from; e < end; ++e) {
+          const std::int64_t v = st[e] * (c[e] + pi[s[e]] - pi[d[e]]);
+          if (v < best) best = v, in = e;
+        }
+        left -= end - from;
+        from = end;
+        if (left == 0) {
           if (best < 0) {
-            next_arc_ = e + 1 == total ? 0 : e + 1;
+            next_arc_ = end == total ? 0 : end;
             return true;
           }
           left = block;
@@ -288,7 +290,7 @@ class NetworkSimplex {
   }
 
   FlowStatus solve(std::int64_t& pivots) {
-    std::vector<std::int32_t> path, stack;
+    std::vector<std::int32_t> path, pieces;
     for (;;) {
       const std::int32_t in = find_entering();
       if (in == kNone) return FlowStatus::OPTIMAL;
@@ -297,11 +299,19 @@ class NetworkSimplex {
       const bool lower = state_[in] == kLower;
       const std::int32_t first = lower ? src_[in] : dst_[in];
       const std::int32_t second = lower ? dst_[in] : src_[in];
-      // Apex of the cycle.
+      // Apex of the cycle: a subtree is smaller than any subtree holding it,
+      // so the end with the smaller one cannot be the apex yet.
       std::int32_t a = first, b = second;
-      while (depth_[a] > depth_[b]) a = parent_[a];
-      while (depth_[b] > depth_[a]) b = parent_[b];
-      while (a != b) a = parent_[a], b = parent_[b];
+      // Which end climbs is data-dependent and mispredicts about half the
+      // time, so both parents are loaded and the step is chosen by cmov.
+      const std::int32_t* parent = parent_.data();
+      const std::int32_t* succ = succ_num_.data();
+      while (a != b) {
+        const bool climb_a = succ[a] < succ[b];
+        const std::int32_t pa = parent[a], pb = parent[b];
+        a = climb_a ? pa : a;
+        b = climb_a ? b : pb;
+      }
       const std::int32_t join = a;
       // Leaving arc: the last blocking arc met going round the cycle from
       // the apex (join → first, `in`, second → join), which keeps the tree
@@ -336,35 +346,87 @@ class NetworkSimplex {
       // on the blocking side. Re-hang it from u_in, below v_in.
       const std::int32_t u_in = out_on_first ? first : second;
       const std::int32_t v_in = out_on_first ? second : first;
-      path.clear();
-      for (std::int32_t u = u_in; u != u_out; u = parent_[u]) path.push_back(u);
-      path.push_back(u_out);
-      detach(u_out, parent_[u_out]);
-      // Reverse the path u_in → … → u_out (parents and pred arcs move down one).
-      for (std::size_t j = path.size() - 1; j > 0; --j) {
-        const std::int32_t child = path[j - 1], node = path[j];
-        detach(child, node);
-        parent_[node] = child;
-        pred_[node] = pred_[child];
-        up_[node] = !up_[child];
-        attach(node, child);
-      }
-      parent_[u_in] = v_in;
+      rehang(u_in, u_out, v_in, join, path, pieces);
       pred_[u_in] = in;
       up_[u_in] = src_[in] == u_in;
-      attach(u_in, v_in);
-      // Potentials and depths of the moved subtree.
+      // Potentials of the moved subtree: one contiguous run of the thread.
       const std::int64_t sigma = up_[u_in] ? (pi_[v_in] - cost_[in]) - pi_[u_in] : (pi_[v_in] + cost_[in]) - pi_[u_in];
-      stack.clear();
-      stack.push_back(u_in);
-      while (!stack.empty()) {
-        const std::int32_t u = stack.back();
-        stack.pop_back();
-        pi_[u] += sigma;
-        depth_[u] = depth_[parent_[u]] + 1;
-        for (std::int32_t c = first_child_[u]; c != kNone; c = next_sib_[c]) stack.push_back(c);
+      std::int32_t u = u_in;
+      for (std::int32_t k = succ_num_[u_in]; k > 0; --k, u = thread_[u]) pi_[u] += sigma;
+    }
+  }
+
+  // The tree is stored as in LEMON (Király & Kovács 2012): parent, the
+  // preorder `thread_` (circular, from the root) with its inverse, and per
+  // node the size of its subtree and the last node of its subtree in thread
+  // order. A subtree is then one contiguous run of the thread, so a pivot
+  // touches only the moved subtree (potentials), the cycle (sizes) and short
+  // runs of ancestors (last nodes), with no stack and no depths to keep.
+  //
+  // rehang cuts the subtree S under u_out from its parent, re-roots it at
+  // u_in (a node of S: the path u_in … u_out reverses) and hangs it below
+  // v_in, which stays in the main tree; `join` is the apex of the cycle.
+  // Pred arcs and directions along the reversed path move down one step;
+  // the caller sets u_in's.
+  void rehang(std::int32_t u_in, std::int32_t u_out, std::int32_t v_in, std::int32_t join,
+              std::vector<std::int32_t>& path, std::vector<std::int32_t>& pieces) {
+    const std::int32_t size = succ_num_[u_out];
+    const std::int32_t old_last = last_succ_[u_out];
+    const std::int32_t before = rev_thread_[u_out], after = thread_[old_last];
+    const std::int32_t p_out = parent_[u_out];
+    path.clear();  // w0 = u_in, w1, …, wk = u_out
+    for (std::int32_t u = u_in; u != u_out; u = parent_[u]) path.push_back(u);
+    path.push_back(u_out);
+    // The re-rooted preorder of S: w0's old run, then for each j ≥ 1 wj's
+    // old run without w(j−1)'s, which is [wj … before w(j−1)] followed by
+    // [after last(w(j−1)) … last(wj)] (empty when both runs end together).
+    // Runs are collected as (first, last) pairs before any link changes.
+    pieces.clear();
+    pieces.push_back(u_in);
+    pieces.push_back(last_succ_[u_in]);
+    for (std::size_t j = 1; j < path.size(); ++j) {
+      const std::int32_t w = path[j], prev = path[j - 1];
+      pieces.push_back(w);
+      pieces.push_back(rev_thread_[prev]);
+      if (last_succ_[prev] != last_succ_[w]) {
+        pieces.push_back(thread_[last_succ_[prev]]);
+        pieces.push_back(last_succ_[w]);
       }
     }
+    for (std::size_t i = 2; i < pieces.size(); i += 2) link(pieces[i - 1], pieces[i]);
+    const std::int32_t new_last = pieces.back();
+    // Sizes and last nodes along the reversed path: wj's new subtree is S
+    // without w(j−1)'s old one, and every one of them now ends the run.
+    for (std::size_t j = path.size() - 1; j > 0; --j) {
+      succ_num_[path[j]] = size - succ_num_[path[j - 1]];
+      last_succ_[path[j]] = new_last;
+    }
+    succ_num_[u_in] = size;
+    last_succ_[u_in] = new_last;
+    for (std::size_t j = path.size() - 1; j > 0; --j) {
+      const std::int32_t child = path[j - 1], node = path[j];
+      parent_[node] = child;
+      pred_[node] = pred_[child];
+      up_[node] = !up_[child];
+    }
+    parent_[u_in] = v_in;
+    // Cut S out of the thread. Above the apex, ancestors lose S and get it
+    // back, so sizes change only strictly below it; last nodes change on the
+    // run of ancestors whose subtree ended with S.
+    link(before, after);
+    for (std::int32_t a = p_out; a != join; a = parent_[a]) succ_num_[a] -= size;
+    for (std::int32_t a = p_out; a != kNone && last_succ_[a] == old_last; a = parent_[a]) last_succ_[a] = before;
+    // Splice S in right after v_in, as its first child.
+    const std::int32_t next = thread_[v_in];
+    link(v_in, u_in);
+    link(new_last, next);
+    for (std::int32_t a = v_in; a != join; a = parent_[a]) succ_num_[a] += size;
+    for (std::int32_t a = v_in; a != kNone && last_succ_[a] == v_in; a = parent_[a]) last_succ_[a] = new_last;
+  }
+
+  void link(std::int32_t a, std::int32_t b) {
+    thread_[a] = b;
+    rev_thread_[b] = a;
   }
 
   std::int64_t residual_up(std::int32_t e) const {
@@ -376,7 +438,7 @@ class NetworkSimplex {
   std::vector<std::int32_t> src_, dst_;
   std::vector<std::int64_t> cap_, cost_, flow_, supply_;
   std::vector<std::int8_t> state_;
-  std::vector<std::int32_t> parent_, pred_, depth_, first_child_, next_sib_, prev_sib_;
+  std::vector<std::int32_t> parent_, pred_, thread_, rev_thread_, succ_num_, last_succ_;
   std::vector<std::uint8_t> up_;
   std::vector<std::int64_t> pi_;
 };
