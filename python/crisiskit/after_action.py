@@ -56,7 +56,7 @@ def _level_deadlines(plan: Any = None) -> Dict[str, int]:
 DEFAULT_SLAS: Dict[str, Any] = {
     "first_report": ("occurred_at", "reported_at", 3600),        # 首报负责制: 1 h
     "first_information": ("occurred_at", "first_info_at", 4 * 3600),  # 黄金4小时
-    "on_site": ("dispatched_at", "on_site_at", 30 * 60),         # experts on site within 30 min
+    "on_site": ("reported_at", "on_site_at", 30 * 60),           # experts on site within 30 min of the report (as IncidentLog)
     "level_response": ("reported_at", "signed_at", _level_deadlines()),
 }
 

@@ -369,23 +369,20 @@ class IncidentLog(_core._IncidentLogCore):
             if never dispatched), ``level`` (name, "" for NONE),
             ``occurred_at``, ``reported_at``, ``dispatched_at``, ``signed_at``,
             ``handled_at``, ``feedback_at``, ``assessed_at`` (UTC, NaT where
-            not reached; the *latest* entry into each state, so a reopened
-            incident's ``reported_at`` is its reopen time), ``first_info_at``,
-            ``on_site_at`` (first milestone, NaT if none), ``reopen_count``,
-            ``satisfaction`` (latest score, NaN if none), ``state``; then
-            ``first_reported_at``, ``first_dispatched_at``,
-            ``first_signed_at`` (the first entry: what SLAs and KPIs use).
+            not reached; the *first* entry into each state, so each row is in
+            path order and response times run from the first report),
+            ``first_info_at``, ``on_site_at`` (first milestone, NaT if none),
+            ``reopen_count``, ``satisfaction`` (latest score, NaN if none),
+            ``state``; then ``last_reported_at`` … ``last_assessed_at`` (the
+            latest entry into each state: for a reopened incident
+            ``last_reported_at`` is the reopen and ``last_assessed_at`` the
+            final closure).
 
         Notes
         -----
-        For a reopened incident the latest-entry columns are not in path
-        order (``reported_at`` is the reopen, ``signed_at`` may be the sign
-        before it). Tools that check per-row order, such as
-        :func:`crisiskit.review`, want the first entries::
-
-            f = log.to_frame()
-            for s in ("reported", "dispatched", "signed"):
-                f[f"{s}_at"] = f[f"first_{s}_at"]
+        First entries are what the SLAs and KPIs use and what
+        :func:`crisiskit.review` expects, so ``ck.review(incidents=log.to_frame(),
+        transitions=log.transitions_frame())`` works for reopened incidents too.
         """
         c = self._incident_columns()
         last, first = c["last_at"], c["first_at"]
@@ -398,15 +395,14 @@ class IncidentLog(_core._IncidentLogCore):
             "occurred_at": _times(c["occurred_at"]),
         })
         for s, name in enumerate(_STAGE_COLUMNS):
-            df[name] = _times(last[:, s])
+            df[name] = _times(first[:, s])
         df["first_info_at"] = _times(c["first_info_at"])
         df["on_site_at"] = _times(c["on_site_at"])
         df["reopen_count"] = c["reopen_count"].astype(np.int64)
         df["satisfaction"] = c["satisfaction"]
         df["state"] = _STATES[c["state"]]
-        df["first_reported_at"] = _times(first[:, 0])
-        df["first_dispatched_at"] = _times(first[:, 1])
-        df["first_signed_at"] = _times(first[:, 2])
+        for s, name in enumerate(_STAGE_COLUMNS):
+            df[f"last_{name}"] = _times(last[:, s])
         return df
 
     def events_frame(self) -> pd.DataFrame:

@@ -114,9 +114,10 @@ def test_full_path_frames_and_reopen():
     assert r["incident"] == "E-1" and r["kind"] == "waterlogging" and r["place"] == "街道-3"
     assert r["department"] == "housing" and r["level"] == "WARNING" and r["state"] == "DISPATCHED"
     assert r["reopen_count"] == 1 and r["satisfaction"] == 60
-    assert r["reported_at"] == rep + pd.Timedelta("6h")  # latest entry into REPORTED: the reopen
-    assert r["first_reported_at"] == rep
-    assert r["dispatched_at"] == rep + pd.Timedelta("7h") and r["first_dispatched_at"] == rep + pd.Timedelta("5min")
+    assert r["reported_at"] == rep  # first entry into REPORTED
+    assert r["last_reported_at"] == rep + pd.Timedelta("6h")  # latest entry: the reopen
+    assert r["dispatched_at"] == rep + pd.Timedelta("5min") and r["last_dispatched_at"] == rep + pd.Timedelta("7h")
+    assert r["last_assessed_at"] == r["assessed_at"] == rep + pd.Timedelta("5h")
     assert r["first_info_at"] == pd.Timestamp("2026-07-20T02:30:00Z")
     assert r["occurred_at"] == occ and str(r["reported_at"].tz) == "UTC"
     assert pd.isna(f.loc[0, "handled_at"]) is False
@@ -605,11 +606,14 @@ def test_review_reads_the_lifecycle_frames():
     log.reopen("A", at=T0 + 7000)
     log.dispatch("A", at=T0 + 7100, department="housing")
     f = log.to_frame()
-    with pytest.raises(ValueError):  # latest entries are out of path order after a reopen
-        ck.review(incidents=f, transitions=log.transitions_frame())
-    for s in ("reported", "dispatched", "signed"):
-        f[f"{s}_at"] = f[f"first_{s}_at"]
+    # First entries keep each row in path order, so a reopened incident reviews as it is.
     assert len(ck.review(incidents=f, transitions=log.transitions_frame()).to_frame()) > 0
+    # The latest entries are not in path order after a reopen: the review refuses them.
+    g = f.copy()
+    for s in ("reported", "dispatched", "signed"):
+        g[f"{s}_at"] = g[f"last_{s}_at"]
+    with pytest.raises(ValueError):
+        ck.review(incidents=g, transitions=log.transitions_frame())
 
 
 def test_incident_example_runs():

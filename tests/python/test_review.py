@@ -229,7 +229,7 @@ def test_timeliness_against_pandas(seed):
     all_el, all_late = [], []
     for name, (a, b, lim) in [("first_report", ("occurred_at", "reported_at", 3600)),
                               ("first_information", ("occurred_at", "first_info_at", 4 * 3600)),
-                              ("on_site", ("dispatched_at", "on_site_at", 1800))]:
+                              ("on_site", ("reported_at", "on_site_at", 1800))]:
         met, late, over, el, lat = pandas_sla(inc, a, b, lim, as_of)
         share = met / (met + late + over)
         assert metric(r, "response_timeliness", f"met_share[{name}]") == pytest.approx(share)

@@ -347,7 +347,7 @@ struct SlaRows {
 };
 
 /// Item outcome codes in `SlaResult::status`.
-enum class SlaStatus : std::int8_t {
+enum class DeadlineStatus : std::int8_t {
   MET = 0,           ///< done within the limit
   LATE = 1,          ///< done after the deadline
   OPEN_OVERDUE = 2,  ///< not done and past due at `as_of`
@@ -355,7 +355,7 @@ enum class SlaStatus : std::int8_t {
   NOT_STARTED = 4,   ///< no start time
 };
 
-constexpr const char* to_string(SlaStatus s) noexcept {
+constexpr const char* to_string(DeadlineStatus s) noexcept {
   constexpr const char* n[] = {"met", "late", "open_overdue", "pending", "not_started"};
   return n[static_cast<int>(s)];
 }
@@ -382,7 +382,7 @@ struct SlaResult {
   Timestamp as_of = no_time;       ///< the review time used
   SlaSummary overall;
   std::vector<SlaSummary> by_kind;  ///< index = kind code (0 .. max kind)
-  std::vector<SlaStatus> status;    ///< per item
+  std::vector<DeadlineStatus> status;    ///< per item
   std::vector<double> elapsed_s;    ///< per item: done − start, NaN if not done
   std::vector<double> lateness_s;   ///< per item: ≥ 0 for decided items, NaN otherwise
 };
@@ -421,19 +421,19 @@ inline SlaResult measure_slas(const SlaRows& rows, const SlaOptions& opt = {},
   for (std::size_t i = 0; i < n; ++i) {
     const Timestamp s = rows.start[i], d = rows.done[i];
     if (s == no_time) {
-      r.status[i] = SlaStatus::NOT_STARTED;
+      r.status[i] = DeadlineStatus::NOT_STARTED;
       continue;
     }
     const Timestamp due = s + rows.limit[i];
     if (d != no_time) {
       r.elapsed_s[i] = static_cast<double>(d - s);
       r.lateness_s[i] = static_cast<double>(std::max<Timestamp>(0, d - due));
-      r.status[i] = d <= due ? SlaStatus::MET : SlaStatus::LATE;
+      r.status[i] = d <= due ? DeadlineStatus::MET : DeadlineStatus::LATE;
     } else if (r.as_of != no_time && r.as_of > due) {
       r.lateness_s[i] = static_cast<double>(r.as_of - due);
-      r.status[i] = SlaStatus::OPEN_OVERDUE;
+      r.status[i] = DeadlineStatus::OPEN_OVERDUE;
     } else {
-      r.status[i] = SlaStatus::PENDING;
+      r.status[i] = DeadlineStatus::PENDING;
     }
   }
   auto summarise = [&](std::int64_t kind) {
@@ -445,11 +445,11 @@ inline SlaResult measure_slas(const SlaRows& rows, const SlaOptions& opt = {},
       if (kind >= 0 && rows.kind[i] != kind) continue;
       ++s.items;
       switch (r.status[i]) {
-        case SlaStatus::MET: ++s.met; break;
-        case SlaStatus::LATE: ++s.late; break;
-        case SlaStatus::OPEN_OVERDUE: ++s.open_overdue; break;
-        case SlaStatus::PENDING: ++s.pending; break;
-        case SlaStatus::NOT_STARTED: ++s.not_started; break;
+        case DeadlineStatus::MET: ++s.met; break;
+        case DeadlineStatus::LATE: ++s.late; break;
+        case DeadlineStatus::OPEN_OVERDUE: ++s.open_overdue; break;
+        case DeadlineStatus::PENDING: ++s.pending; break;
+        case DeadlineStatus::NOT_STARTED: ++s.not_started; break;
       }
       if (!std::isnan(r.elapsed_s[i])) el.push_back(r.elapsed_s[i]);
       const double l = r.lateness_s[i];

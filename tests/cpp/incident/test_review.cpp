@@ -170,8 +170,8 @@ TEST_CASE("review: SLA outcomes, quantiles and lateness histogram") {
   SlaOptions opt;
   opt.as_of = T0 + hours(10);
   const SlaResult r = measure_slas({kind, start, done, limit}, opt);
-  CHECK(r.status == std::vector<SlaStatus>{SlaStatus::MET, SlaStatus::LATE, SlaStatus::OPEN_OVERDUE,
-                                           SlaStatus::PENDING, SlaStatus::NOT_STARTED, SlaStatus::LATE});
+  CHECK(r.status == std::vector<DeadlineStatus>{DeadlineStatus::MET, DeadlineStatus::LATE, DeadlineStatus::OPEN_OVERDUE,
+                                           DeadlineStatus::PENDING, DeadlineStatus::NOT_STARTED, DeadlineStatus::LATE});
   CHECK(r.by_kind[0].met == 1);
   CHECK(r.by_kind[0].late == 1);
   CHECK(r.by_kind[0].open_overdue == 1);
