@@ -210,5 +210,6 @@ void bind_match(py::module_& m);
 void bind_need_board(py::module_& m);
 void bind_road_io(py::module_& m);
 void bind_review(py::module_& m);
+void bind_scenario(py::module_& m);
 
 }  // namespace crisiskit::python

@@ -40,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
   bind_need_board(m);
   bind_road_io(m);
   bind_review(m);
+  bind_scenario(m);
 }
