@@ -51,6 +51,12 @@ class Xoshiro256ss {
     SplitMix64 sm(seed);
     for (auto& w : s_) w = sm.next();
   }
+  /// A generator with this exact state (not all zero), for reference vectors.
+  static Xoshiro256ss from_state(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2, std::uint64_t s3) noexcept {
+    Xoshiro256ss g;
+    g.s_[0] = s0, g.s_[1] = s1, g.s_[2] = s2, g.s_[3] = s3;
+    return g;
+  }
   /// An independent stream for stage `stream` of a computation seeded by `seed`.
   static Xoshiro256ss stream(std::uint64_t seed, std::uint64_t stream) noexcept {
     SplitMix64 sm(seed ^ (0xD1B54A32D192ED03ULL * (stream + 1)));
