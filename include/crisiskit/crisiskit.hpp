@@ -44,3 +44,10 @@
 #include "crisiskit/incident/kpi.hpp"
 #include "crisiskit/incident/sla.hpp"
 #include "crisiskit/incident/state.hpp"
+
+#include "crisiskit/scenario/city.hpp"
+#include "crisiskit/scenario/city_generator.hpp"
+#include "crisiskit/scenario/crowd_gathering.hpp"
+#include "crisiskit/scenario/rainstorm.hpp"
+#include "crisiskit/scenario/random.hpp"
+#include "crisiskit/scenario/signals.hpp"

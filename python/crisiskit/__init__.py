@@ -39,6 +39,11 @@ coordination (dispatch → sign, hand-offs, unmet need) and public
 communication (negative share and heat around releases) 0–100 with their
 evidence, in a ``ck.Review`` report (table, Markdown, figure).
 
+Scenario engine (情景推演), first part: ``ck.scenario.generate_city``
+(a deterministic synthetic city), ``ck.scenario.Rainstorm`` and
+``ck.scenario.CrowdGathering`` (hazards stepped on your clock, emitting
+risk-map signals, road damage and damage per place).
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -101,6 +106,7 @@ from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .need_rules import NEED_BASES, NEED_RULES, derive_needs
 from .after_action import DEFAULT_SLAS, Review, alerts_from_history, review
 from .risk import Explanation, RiskMap
+from . import scenario
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
 from .severity import (
     GradingTable,
@@ -192,6 +198,7 @@ __all__ = [
     "read_cad",
     "read_pace",
     "review",
+    "scenario",
     "simd_path",
     "secondary_likelihood",
     "to_cap",

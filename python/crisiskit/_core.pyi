@@ -1190,6 +1190,84 @@ class _IncidentLogCore:
         """
         Incident ids in report order.
         """
+class _City:
+    @staticmethod
+    def from_bytes(arg0: bytes) -> _City:
+        ...
+    @staticmethod
+    def generate(arg0: dict) -> _City:
+        ...
+    def _cells(self) -> dict:
+        ...
+    def _depots(self) -> dict:
+        ...
+    def _places(self) -> dict:
+        ...
+    def _roads(self) -> dict:
+        ...
+    def _sites(self) -> dict:
+        ...
+    def to_bytes(self) -> bytes:
+        ...
+    @property
+    def blocks(self) -> dict:
+        ...
+    @property
+    def params(self) -> dict:
+        ...
+    @property
+    def shape(self) -> tuple[int, int]:
+        ...
+class _RainstormCore:
+    @staticmethod
+    def _from_bytes(arg0: _City, arg1: bytes) -> _RainstormCore:
+        ...
+    def __init__(self, arg0: _City, arg1: dict, arg2: typing.Any, arg3: dict) -> None:
+        ...
+    def _step(self, arg0: typing.Any) -> dict:
+        ...
+    def rain_field(self, time: TimeLike) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Rain rate per cell at `time`, mm/h, shape (#cells,).
+        """
+    def to_bytes(self) -> bytes:
+        ...
+    @property
+    def _params(self) -> dict:
+        ...
+    @property
+    def _start(self) -> int:
+        ...
+    @property
+    def _storms(self) -> dict:
+        ...
+    @property
+    def _time(self) -> int:
+        ...
+    @property
+    def depth_m(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Water depth per cell now, metres, shape (#cells,).
+        """
+class _CrowdCore:
+    def __init__(self, arg0: _City, arg1: dict, arg2: typing.Any) -> None:
+        ...
+    def _step(self, arg0: typing.Any) -> dict:
+        ...
+    @property
+    def _time(self) -> int:
+        ...
+    @property
+    def community_place(self) -> int:
+        ...
+    @property
+    def heat(self) -> float:
+        """
+        Opinion heat now, 0–100.
+        """
+    @property
+    def venue_place(self) -> int:
+        ...
 def _assemble_cad(incident: collections.abc.Sequence[str], unit: collections.abc.Sequence[str], kind: collections.abc.Sequence[str], place: collections.abc.Sequence[str], department: collections.abc.Sequence[str], times: collections.abc.Sequence[typing.Any], skip: typing.Any, problems: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, str, str, str]], feedback_at_close: bool, columns: collections.abc.Mapping[str, str]) -> dict:
     """
     Combine CAD unit rows into incidents (C++ assemble_cad); use crisiskit.read_cad.
@@ -1208,6 +1286,10 @@ def _derive_needs(places: dict, type: collections.abc.Sequence[str], basis: coll
     """
     Needs from population and damage; use ck.derive_needs.
     """
+def _extreme_storms(arg0: _City, arg1: typing.Any, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def _max_24h_mm(arg0: _City, arg1: dict, arg2: typing.Any, arg3: typing.Any) -> float:
+    ...
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
     Network simplex on int64 arrays; returns (status, flow, cost, potential, pivots). Use ck.min_cost_flow.
@@ -1390,4 +1472,6 @@ def warning_color(level: LevelLike) -> WarningColor:
     """
 _INFINITE_CAPACITY: int = 9223372036854775807
 _NEED_BASES: tuple = ('affected', 'displaced', 'without_water', 'without_power', 'trapped', 'vulnerable')
+_PLACE_KINDS: list = ['city', 'district', 'street', 'community', 'grid_cell', 'school', 'nursing_home', 'hospital', 'subway_station', 'low_lying_area', 'old_estate', 'crowded_venue', 'substation', 'water_plant']
+_SIGNAL_KINDS: list = ['weather', 'iot', 'incident', 'assistance', 'opinion', 'petition', 'hazard']
 _UNMET_REASONS: tuple = ('none', 'no_stock', 'unreachable_in_time', 'cut_off_by_damage', 'served_higher_priority', 'stock_exhausted', 'off_network')

@@ -211,5 +211,6 @@ void bind_need_board(py::module_& m);
 void bind_road_io(py::module_& m);
 void bind_incident(py::module_& m);
 void bind_review(py::module_& m);
+void bind_scenario(py::module_& m);
 
 }  // namespace crisiskit::python

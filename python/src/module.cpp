@@ -41,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   bind_road_io(m);
   bind_incident(m);
   bind_review(m);
+  bind_scenario(m);
 }
