@@ -36,3 +36,7 @@
 #include "crisiskit/match/road_io.hpp"
 #include "crisiskit/match/road_network.hpp"
 #include "crisiskit/severity/tracker.hpp"
+
+#include "crisiskit/ledger/entry.hpp"
+#include "crisiskit/ledger/ledger.hpp"
+#include "crisiskit/ledger/merkle.hpp"
