@@ -27,6 +27,12 @@ needs: priorities, deadlines, fairness, unmet reasons, routes), the
 (需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
 log; priority classes in ``ck.PRIORITY_WEIGHTS``).
 
+Sunshine ledger (阳光台账): ``ck.Ledger`` — every receipt, move, hand-out,
+return and write-off of material in a durable, append-only RFC 6962 Merkle
+log (SHA-256 or SM3), with balances, ``trace`` and ``verify``; auditors check
+proofs with ``ck.verify_inclusion`` / ``ck.verify_consistency`` and
+``ck.merkle_root``.
+
 Times: UTC seconds inside; from Python pass int seconds, numpy datetime64,
 timezone-aware datetimes or pandas Timestamps, or ISO text with an offset.
 Naive datetimes are refused. Errors: bad input raises ``ValueError``
@@ -84,6 +90,15 @@ from ._core import (
 )
 from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
+from .ledger import (
+    LEDGER_KINDS,
+    Ledger,
+    LedgerVerification,
+    leaf_hash,
+    merkle_root,
+    verify_consistency,
+    verify_inclusion,
+)
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .risk import Explanation, RiskMap
 from .road_io import from_networkx, read_dimacs, read_geojson, read_osm, read_pace
@@ -120,6 +135,9 @@ __all__ = [
     "GradingTable",
     "HawkesModel",
     "IdMap",
+    "LEDGER_KINDS",
+    "Ledger",
+    "LedgerVerification",
     "Indicators",
     "InvalidInput",
     "NationalGrade",
@@ -153,7 +171,9 @@ __all__ = [
     "from_seconds",
     "grade",
     "haversine_m",
+    "leaf_hash",
     "match",
+    "merkle_root",
     "name_zh",
     "national_grade",
     "national_grade_roman",
@@ -171,6 +191,8 @@ __all__ = [
     "to_seconds",
     "to_seconds_array",
     "validate_cap",
+    "verify_consistency",
+    "verify_inclusion",
     "warning_color",
     "write_cap",
 ]

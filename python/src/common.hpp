@@ -209,5 +209,6 @@ void bind_severity(py::module_& m);
 void bind_match(py::module_& m);
 void bind_need_board(py::module_& m);
 void bind_road_io(py::module_& m);
+void bind_ledger(py::module_& m);
 
 }  // namespace crisiskit::python

@@ -39,4 +39,5 @@ PYBIND11_MODULE(_core, m) {
   bind_match(m);
   bind_need_board(m);
   bind_road_io(m);
+  bind_ledger(m);
 }

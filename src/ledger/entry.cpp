@@ -111,6 +111,8 @@ void validate(const Entry& e, std::int64_t row) {
   const auto k = static_cast<int>(e.kind);
   CRISISKIT_CHECK(k >= 0 && k < kind_count, "kind", row, k, "not a movement kind");
   CRISISKIT_CHECK(e.time != no_time, "time", row, "NaT", "a time is required");
+  CRISISKIT_CHECK(e.time >= min_time && e.time <= max_time, "time", row, e.time,
+                  "must be UTC seconds within the years 1900 … 9999");
   CRISISKIT_CHECK(e.quantity >= 1 && e.quantity <= max_quantity, "quantity", row, e.quantity,
                   "must be a whole number of units in 1 … 2^53");
   const std::pair<const char*, const std::string*> fields[] = {

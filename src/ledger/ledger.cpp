@@ -295,6 +295,8 @@ struct Ledger::Impl {
   int fd = -1;
   std::uint64_t file_end = 0;
   RecoveryReport recovery;
+  std::int64_t damage_first_bad = -1;  // what load found (kept: an in-memory image cannot be re-read)
+  std::string damage_problem;
 
   mutable std::mutex writer;
   mutable std::shared_mutex state;
@@ -592,6 +594,8 @@ void load(Ledger::Impl& impl, std::string_view image, const Scan& s) {
     problem = r.problem;
   }
   if (first_bad >= 0) {
+    impl.damage_first_bad = first_bad;
+    impl.damage_problem = problem;
     rep.damaged = true;
     rep.message = fmt::format("damaged at entry {}: {}", first_bad, problem);
   } else if (rep.dropped_bytes > 0) {
@@ -795,7 +799,12 @@ std::vector<TraceRow> Ledger::trace(const TraceQuery& q) const {
   std::map<Key, Reach> reached;  // where followed goods are, first arrival
   std::vector<TraceRow> out;
   for (std::uint64_t i = 0; i < n; ++i) {
-    Entry e = decode(impl_->bytes_of(i), static_cast<std::int64_t>(i));
+    Entry e;
+    try {
+      e = decode(impl_->bytes_of(i), static_cast<std::int64_t>(i));
+    } catch (const InvalidInput&) {
+      continue;  // only in a damaged ledger; verify() names it
+    }
     if (!in_time(e)) continue;
     const bool match = (q.need.empty() || e.need == q.need) && (q.claim.empty() || e.claim == q.claim) &&
                        (q.to.empty() || e.to == q.to) && (q.from.empty() || e.from == q.from) &&
@@ -838,7 +847,8 @@ VerifyReport verify_impl(const Ledger::Impl& impl, const std::string& image, con
     first_bad = i;
     problem = std::move(what);
   };
-  Scan s = scan(image, "path");
+  if (impl.recovery.damaged) bad(impl.damage_first_bad, impl.damage_problem);
+  Scan s = scan(image, impl.fd >= 0 ? "path" : "image");
   if (s.damaged) bad(s.first_bad, s.problem);
   Replay r = replay(image, s);
   if (r.first_bad >= 0) bad(r.first_bad, r.problem);

@@ -75,6 +75,9 @@ constexpr bool credits_to(Kind k) noexcept { return k != Kind::WRITE_OFF; }
 /// Largest quantity an entry may carry (2^53: exact in a double, so hosts
 /// that read the numbers as floats lose nothing).
 inline constexpr std::int64_t max_quantity = std::int64_t{1} << 53;
+/// Entry times lie within 1900-01-01T00:00:00Z … 9999-12-31T23:59:59Z.
+inline constexpr Timestamp min_time = -2'208'988'800;
+inline constexpr Timestamp max_time = 253'402'300'799;
 /// Largest byte length of one string field.
 inline constexpr std::size_t max_field_bytes = 65535;
 
@@ -103,7 +106,7 @@ struct Entry {
 };
 
 /// Check the fields that do not depend on ledger state: quantity in 1 … 2^53,
-/// time not `no_time`, item non-empty, `from`/`to` present where the kind
+/// time within [min_time, max_time], item non-empty, `from`/`to` present where the kind
 /// requires them (table above) and different from each other for a
 /// transfer, every string valid UTF-8 and ≤ 65535 bytes. Throws
 /// `InvalidInput` naming the field (e.g. "quantity"), `row` and the value.

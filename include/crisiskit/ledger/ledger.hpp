@@ -214,7 +214,11 @@ class Ledger {
   /// Entries matching `q` (and, with `q.follow`, the movements that carried
   /// the same item onward from where they put it, transitively, in time
   /// order), by seq. Goods are fungible: following says where the item went
-  /// next from that holder, not which unit.
+  /// next from that holder, not which unit. Followed entries must serve the
+  /// queried need/claim or none. In a damaged ledger, entries that do not
+  /// decode are skipped (`verify()` names them).
+  /// Entry accessors (`entry`, `entries`) throw `InvalidInput` for such an
+  /// entry instead.
   std::vector<TraceRow> trace(const TraceQuery& q) const;
 
   /// Recompute everything: each entry's hash against its stored check hash

@@ -12,7 +12,7 @@ namespace {
 Entry sample() {
   Entry e;
   e.seq = 258;
-  e.time = 0x0102030405060708;
+  e.time = 0x0102030405;
   e.kind = Kind::HAND_OUT;
   e.quantity = 60;
   e.item = "水";
@@ -30,7 +30,7 @@ TEST_CASE("entry: the encoding is the documented byte layout") {
   want += '\x01';                                       // version
   want += '\x04';                                       // HAND_OUT
   want += std::string("\x00\x00\x00\x00\x00\x00\x01\x02", 8);  // seq 258, big-endian
-  want += std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8);  // time
+  want += std::string("\x00\x00\x00\x01\x02\x03\x04\x05", 8);  // time
   want += std::string("\x00\x00\x00\x00\x00\x00\x00\x3c", 8);  // quantity 60
   want += std::string("\x00\x03", 2) + "水";                  // item: 3 UTF-8 bytes
   want += std::string("\x00\x03", 2) + "box";
@@ -85,6 +85,10 @@ TEST_CASE("entry: validate names field, row and value") {
   e = sample();
   e.time = no_time;
   CHECK_THROWS_WITH_AS(validate(e), doctest::Contains("invalid time = 'NaT'"), InvalidInput);
+  e.time = max_time + 1;
+  CHECK_THROWS_WITH_AS(validate(e), doctest::Contains("within the years 1900 … 9999"), InvalidInput);
+  e.time = min_time;
+  CHECK_NOTHROW(validate(e));
   e = sample();
   e.note = std::string(65536, 'x');
   CHECK_THROWS_WITH_AS(validate(e), doctest::Contains("longer than 65535 bytes"), InvalidInput);
