@@ -315,6 +315,9 @@ class Ledger:
             n = len(recs)
             keys = {k for r in recs for k in r}
             data = {k: [r.get(k) for r in recs] for k in keys}
+        if n == 0:
+            nxt = len(self) + self.pending
+            return range(nxt, nxt)
         if "from_" in data and "from" not in data:
             data = dict(data)
             data["from"] = data.pop("from_")
