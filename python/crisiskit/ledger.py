@@ -67,12 +67,19 @@ def _proof(proof: Any, field: str = "proof") -> List[bytes]:
     return [_hash_bytes(p, field, i) for i, p in enumerate(proof)]
 
 
-def _text(value: Any, field: str, index: Optional[int]) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, str):
-        return value
-    raise invalid(field, index, value, "expected text (str)")
+def _kind_codes(values: Any) -> np.ndarray:
+    """Kind names → int8 codes, parsing each distinct name once (errors name its first row)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    lut = np.empty(len(uniques), dtype=np.int8)
+    for j, name in enumerate(uniques):
+        row = int(np.argmax(codes == j))
+        if not isinstance(name, str):
+            raise invalid("kind", row, name, "expected a kind name (str)")
+        lut[j] = _core._LedgerCore._kind_code(name, row)
+    if (codes < 0).any():
+        row = int(np.argmax(codes < 0))
+        raise invalid("kind", row, None, "a kind is required")
+    return lut[codes] if len(codes) else np.empty(0, dtype=np.int8)
 
 
 def _quantities(values: Any, field: str = "quantity") -> np.ndarray:
@@ -272,13 +279,12 @@ class Ledger:
             Bad field, unit mismatch, time before the previous entry, or a
             debit beyond the balance; nothing is staged.
         """
-        row = {"kind": kind, "item": item, "quantity": [quantity], "time": [to_seconds(time, "time")],
-               "unit": unit, "from": from_, "to": to, "actor": actor, "need": need, "claim": claim, "note": note}
-        cols = {k: [_text(v, k, None)] if k not in ("quantity", "time") else v for k, v in row.items()}
-        cols["quantity"] = _quantities(row["quantity"])
-        return int(self._core._append_columns(cols["kind"], cols["item"], cols["quantity"], cols["time"],
-                                              cols["unit"], cols["from"], cols["to"], cols["actor"], cols["need"],
-                                              cols["claim"], cols["note"], False))
+        if not isinstance(kind, str):
+            raise invalid("kind", None, kind, "expected a kind name (str)")
+        code = np.array([_core._LedgerCore._kind_code(kind, None)], dtype=np.int8)
+        t = np.array([to_seconds(time, "time")], dtype=np.int64)
+        return int(self._core._append_columns(code, [item], _quantities([quantity]), t, [unit], [from_], [to],
+                                              [actor], [need], [claim], [note], False))
 
     def append_many(self, rows: Any, *, time: Any = None) -> range:
         """Stage many movements, all or nothing; returns their seqs.
@@ -331,18 +337,15 @@ class Ledger:
         else:
             raise invalid("rows", None, sorted(data), "missing column 'time' (or pass time=)")
 
-        def text(c: str) -> List[str]:
+        def text(c: str) -> Any:
             if c not in data:
                 return [""] * n
             col = data[c]
-            vals = col.tolist() if hasattr(col, "tolist") else list(col)
-            return [v if isinstance(v, str) else _text(v, c, i) for i, v in enumerate(vals)]
+            return col.tolist() if hasattr(col, "tolist") else list(col)
 
-        kinds = text("kind")
-        items = text("item")
-        first = self._core._append_columns(kinds, items, _quantities(data["quantity"]), times, text("unit"),
-                                           text("from"), text("to"), text("actor"), text("need"), text("claim"),
-                                           text("note"), True)
+        first = self._core._append_columns(_kind_codes(data["kind"]), text("item"), _quantities(data["quantity"]),
+                                           times, text("unit"), text("from"), text("to"), text("actor"),
+                                           text("need"), text("claim"), text("note"), True)
         return range(int(first), int(first) + n)
 
     def commit(self) -> int:

@@ -5,6 +5,8 @@
 // call here simply releases the GIL around the C++ work.
 #include "common.hpp"
 
+#include <cmath>
+
 #include "crisiskit/ledger/ledger.hpp"
 
 namespace crisiskit::python {
@@ -105,6 +107,37 @@ py::dict entry_columns(const std::vector<Entry>& es, const std::vector<TraceRow>
   return d;
 }
 
+// Fill one text field of every entry from a Python list (or any sequence)
+// without an intermediate std::vector<std::string>: None, NaN and pandas.NA
+// are empty, anything else but str is refused naming the field and row.
+void text_column(py::handle col, std::size_t n, const char* field, bool batch, py::handle na, std::vector<Entry>& es,
+                 std::string Entry::*member) {
+  py::object seq = py::reinterpret_borrow<py::object>(col);
+  if (!PyList_Check(col.ptr()) && !PyTuple_Check(col.ptr()))
+    seq = py::reinterpret_steal<py::object>(PySequence_List(col.ptr()));
+  if (!seq) throw py::error_already_set();
+  const Py_ssize_t len = PySequence_Fast_GET_SIZE(seq.ptr());
+  CRISISKIT_CHECK(static_cast<std::size_t>(len) == n, field, InvalidInput::no_index, len, "columns differ in length");
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* o = items[i];
+    const std::int64_t row = batch ? static_cast<std::int64_t>(i) : InvalidInput::no_index;
+    if (PyUnicode_Check(o)) {
+      Py_ssize_t size = 0;
+      const char* p = PyUnicode_AsUTF8AndSize(o, &size);
+      if (p == nullptr) {  // lone surrogates cannot be UTF-8
+        PyErr_Clear();
+        throw_repr(field, row, o, "must be valid Unicode text (no lone surrogates)");
+      }
+      (es[i].*member).assign(p, static_cast<std::size_t>(size));
+    } else if (o == Py_None || o == na.ptr() || (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) {
+      (es[i].*member).clear();
+    } else {
+      throw_repr(field, row, o, "expected text (str)");
+    }
+  }
+}
+
 py::dict recovery_dict(const RecoveryReport& r) {
   py::dict d;
   d["entries"] = r.entries;
@@ -148,41 +181,43 @@ void bind_ledger(py::module_& m) {
           py::arg("image"))
       .def(
           "_append_columns",
-          [](Ledger& l, const std::vector<std::string>& kind, const std::vector<std::string>& item,
-             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> quantity,
-             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> time,
-             const std::vector<std::string>& unit, const std::vector<std::string>& from,
-             const std::vector<std::string>& to, const std::vector<std::string>& actor,
-             const std::vector<std::string>& need, const std::vector<std::string>& claim,
-             const std::vector<std::string>& note, bool batch) {
-            const std::size_t n = kind.size();
-            for (const auto* c : {&item, &unit, &from, &to, &actor, &need, &claim, &note})
-              CRISISKIT_CHECK(c->size() == n, "columns", InvalidInput::no_index, c->size(), "columns differ in length");
+          [](Ledger& l, py::array_t<std::int8_t, py::array::c_style | py::array::forcecast> kind,
+             py::handle item, py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> quantity,
+             py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> time, py::handle unit,
+             py::handle from, py::handle to, py::handle actor, py::handle need, py::handle claim, py::handle note,
+             bool batch) {
+            const std::size_t n = static_cast<std::size_t>(kind.size());
             CRISISKIT_CHECK(static_cast<std::size_t>(quantity.size()) == n && static_cast<std::size_t>(time.size()) == n,
                             "columns", InvalidInput::no_index, quantity.size(), "columns differ in length");
+            CRISISKIT_CHECK(batch || n == 1, "columns", InvalidInput::no_index, n, "a single append takes one row");
+            auto k = kind.unchecked<1>();
             auto q = quantity.unchecked<1>();
             auto t = time.unchecked<1>();
             std::vector<Entry> es(n);
             for (std::size_t i = 0; i < n; ++i) {
+              const auto ii = static_cast<py::ssize_t>(i);
               const std::int64_t row = batch ? static_cast<std::int64_t>(i) : InvalidInput::no_index;
-              Entry& e = es[i];
-              e.kind = kind_from_string(kind[i], "kind", row);
-              e.item = item[i];
-              e.quantity = q(static_cast<py::ssize_t>(i));
-              e.time = t(static_cast<py::ssize_t>(i));
-              e.unit = unit[i];
-              e.from = from[i];
-              e.to = to[i];
-              e.actor = actor[i];
-              e.need = need[i];
-              e.claim = claim[i];
-              e.note = note[i];
+              CRISISKIT_CHECK(k(ii) >= 0 && k(ii) < kind_count, "kind", row, int{k(ii)}, "not a movement kind code");
+              es[i].kind = static_cast<Kind>(k(ii));
+              es[i].quantity = q(ii);
+              es[i].time = t(ii);
             }
+            const py::object na = py::module_::import("pandas").attr("NA");
+            const std::pair<const char*, std::pair<py::handle, std::string Entry::*>> cols[] = {
+                {"item", {item, &Entry::item}},    {"unit", {unit, &Entry::unit}},   {"from", {from, &Entry::from}},
+                {"to", {to, &Entry::to}},          {"actor", {actor, &Entry::actor}}, {"need", {need, &Entry::need}},
+                {"claim", {claim, &Entry::claim}}, {"note", {note, &Entry::note}}};
+            for (const auto& [field, spec] : cols) text_column(spec.first, n, field, batch, na, es, spec.second);
             py::gil_scoped_release nogil;
-            return batch ? l.append_many(es) : l.append(es.at(0));
+            return batch ? l.append_many(std::move(es)) : l.append(es.at(0));
           },
           py::arg("kind"), py::arg("item"), py::arg("quantity"), py::arg("time"), py::arg("unit"), py::arg("from_"),
           py::arg("to"), py::arg("actor"), py::arg("need"), py::arg("claim"), py::arg("note"), py::arg("batch"))
+      .def_static(
+          "_kind_code", [](const std::string& s, py::handle row) {
+            return static_cast<int>(kind_from_string(s, "kind", row.is_none() ? InvalidInput::no_index : row.cast<std::int64_t>()));
+          },
+          py::arg("kind"), py::arg("row"))
       .def("commit", [](Ledger& l) {
             py::gil_scoped_release nogil;
             return l.commit();

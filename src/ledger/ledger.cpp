@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <tuple>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -34,6 +35,22 @@ constexpr std::size_t max_entry_bytes = 26 + 8 * (2 + max_field_bytes);
 
 using Key = std::pair<std::string, std::string>;  // holder, item
 
+// Accounts are hashed by one string, "<holder length>:<holder><item>", which
+// is unambiguous for any bytes in either part; one allocation per lookup.
+std::string account_key(std::string_view holder, std::string_view item) {
+  std::string k = std::to_string(holder.size());
+  k.reserve(k.size() + 1 + holder.size() + item.size());
+  k.push_back(':');
+  k.append(holder);
+  k.append(item);
+  return k;
+}
+Key split_key(const std::string& k) {
+  const std::size_t colon = k.find(':');
+  const std::size_t len = std::stoull(k.substr(0, colon));
+  return {k.substr(colon + 1, len), k.substr(colon + 1 + len)};
+}
+
 struct Account {
   std::int64_t credited = 0;
   std::int64_t debited = 0;
@@ -42,7 +59,7 @@ struct Account {
 // Balances, units and the time order: what validation needs and what a
 // commit publishes.
 struct Books {
-  std::map<Key, Account> accounts;
+  std::unordered_map<std::string, Account> accounts;  // by account_key
   std::unordered_map<std::string, std::string> units;  // item → unit
   Timestamp last_time = no_time;
 };
@@ -119,6 +136,7 @@ struct Scan {
   std::uint64_t file_bytes = 0;
   std::uint64_t kept = header_bytes;
   std::uint64_t dropped_entries = 0;
+  std::uint64_t torn_batch = 0;  // entries of a last batch dropped although its commit record survived
   bool damaged = false;
   std::int64_t first_bad = -1;
   std::string problem;
@@ -171,8 +189,14 @@ Scan scan(std::string_view image, const char* field) {
   Scan s;
   s.alg = parse_header(image, field);
   s.file_bytes = image.size();
+  struct CommitFrame {
+    std::size_t pos, end;
+    std::uint64_t entries_before;
+    bool intact;
+  };
   std::vector<EntryFrame> all;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> bad_commits;  // offset, entries before
+  std::vector<CommitFrame> cframes;
+  std::vector<CommitMark> good;  // intact commit records, in order
   std::size_t pos = header_bytes, stop = image.size();
   while (pos < image.size()) {
     const std::size_t flen = frame_length(image, pos);
@@ -189,34 +213,55 @@ Scan scan(std::string_view image, const char* field) {
       f.leaf = leaf_hash(s.alg, payload);
       f.check_ok = equal_bytes(check, f.leaf);
       all.push_back(f);
-    } else if (equal_bytes(check, commit_check(s.alg, payload))) {
-      CommitMark c;
-      c.offset = pos;
-      c.entries_before = all.size();
-      c.size = get_be(payload.data(), 8);
-      std::memcpy(c.root.data(), payload.data() + 8, 32);
-      s.commits.push_back(c);
-      s.kept = pos + flen;
     } else {
-      bad_commits.emplace_back(pos, all.size());
+      const bool intact = equal_bytes(check, commit_check(s.alg, payload));
+      cframes.push_back({pos, pos + flen, all.size(), intact});
+      if (intact) {
+        CommitMark c;
+        c.offset = pos;
+        c.entries_before = all.size();
+        c.size = get_be(payload.data(), 8);
+        std::memcpy(c.root.data(), payload.data() + 8, 32);
+        good.push_back(c);
+      }
     }
     pos += flen;
   }
-  std::size_t committed = s.commits.empty() ? 0 : s.commits.back().entries_before;
-  // Unreadable bytes followed by an intact commit record are not a torn
-  // write (commit records are written only after what precedes them is
-  // durable): keep every readable entry and report the damage.
-  if (stop < image.size()) {
-    for (std::size_t p = stop + 1; p + frame_overhead + commit_payload <= image.size(); ++p) {
+  // Intact commit records beyond an unreadable frame. One is the end of the
+  // last batch, torn by a crash (entries and commit record go out in one
+  // write, so the record's page may reach the disk before an earlier
+  // page); two or more mean committed data after the damage.
+  std::size_t late = 0, first_late = 0;
+  if (stop < image.size())
+    for (std::size_t p = stop + 1; p + frame_overhead + commit_payload <= image.size() && late < 2; ++p)
       if (intact_commit_at(image, p, s.alg)) {
-        committed = all.size();
-        s.kept = image.size();
-        s.damage(static_cast<std::int64_t>(all.size()),
-                 fmt::format("the frame at byte {} is unreadable but an intact commit record follows at byte {}: "
-                             "committed data is damaged",
-                             stop, p));
-        break;
+        if (late++ == 0) first_late = p;
       }
+  std::size_t committed = good.empty() ? 0 : good.back().entries_before;
+  s.kept = good.empty() ? header_bytes : good.back().offset + frame_overhead + commit_payload;
+  if (late >= 2) {
+    committed = all.size();
+    s.kept = image.size();
+    s.damage(static_cast<std::int64_t>(all.size()),
+             fmt::format("the frame at byte {} is unreadable but intact commit records follow (from byte {}): "
+                         "committed data is damaged",
+                         stop, first_late));
+  } else if (!good.empty()) {
+    // The last batch is acknowledged only if it is whole: every entry frame
+    // checks out and its commit record counts them. Otherwise it is the
+    // torn write of a commit that never returned.
+    const std::size_t lo = good.size() >= 2 ? good[good.size() - 2].entries_before : 0;
+    const std::size_t lo_pos =
+        good.size() >= 2 ? good[good.size() - 2].offset + frame_overhead + commit_payload : header_bytes;
+    bool whole = good.back().size == committed;
+    for (std::size_t i = lo; i < committed && whole; ++i) whole = all[i].check_ok;
+    for (const auto& c : cframes)
+      if (!c.intact && c.pos >= lo_pos && c.pos < s.kept) whole = false;
+    if (!whole) {
+      s.torn_batch = committed - lo;
+      committed = lo;
+      s.kept = lo_pos;
+      good.pop_back();
     }
   }
   for (std::size_t i = 0; i < committed; ++i)
@@ -227,12 +272,13 @@ Scan scan(std::string_view image, const char* field) {
                            i, all[i].offset));
       break;
     }
-  for (const auto& [off, before] : bad_commits)
-    if (off < s.kept) {
-      s.damage(static_cast<std::int64_t>(before),
-               fmt::format("the commit record at byte {} is altered (its check hash does not match)", off));
+  for (const auto& c : cframes)
+    if (!c.intact && c.pos < s.kept) {
+      s.damage(static_cast<std::int64_t>(c.entries_before),
+               fmt::format("the commit record at byte {} is altered (its check hash does not match)", c.pos));
       break;
     }
+  s.commits = std::move(good);
   s.dropped_entries = all.size() - committed;
   all.resize(committed);
   s.entries = std::move(all);
@@ -310,10 +356,10 @@ struct Ledger::Impl {
   std::vector<CommitMark> commits;
 
   // Staged state: the writer's alone (under `writer`).
-  std::vector<Entry> staged;
+  std::uint64_t staged = 0;  // number of staged entries
   std::string staged_arena;
   std::vector<std::uint64_t> staged_offsets{0};
-  std::map<Key, Account> staged_accounts;
+  std::unordered_map<std::string, Account> staged_accounts;
   std::unordered_map<std::string, std::string> staged_units;
   Timestamp staged_last_time = no_time;
 
@@ -324,12 +370,12 @@ struct Ledger::Impl {
 
   // Undo log of one append_many, so a rejected row leaves the stage as it was.
   struct Undo {
-    std::vector<std::pair<Key, std::optional<Account>>> accounts;
+    std::vector<std::pair<std::string, std::optional<Account>>> accounts;
     std::vector<std::string> units;
     Timestamp last_time;
   };
 
-  Account current(const Key& k) const {
+  Account current(const std::string& k) const {
     if (auto it = staged_accounts.find(k); it != staged_accounts.end()) return it->second;
     if (auto it = books.accounts.find(k); it != books.accounts.end()) return it->second;
     return {};
@@ -339,10 +385,10 @@ struct Ledger::Impl {
     if (auto it = books.units.find(item); it != books.units.end()) return &it->second;
     return nullptr;
   }
-  void set_account(const Key& k, const Account& a, Undo& u) {
-    auto it = staged_accounts.find(k);
-    u.accounts.emplace_back(k, it == staged_accounts.end() ? std::nullopt : std::optional<Account>(it->second));
-    staged_accounts[k] = a;
+  void set_account(std::string&& k, const Account& a, Undo& u) {
+    auto [it, inserted] = staged_accounts.try_emplace(k, a);
+    u.accounts.emplace_back(std::move(k), inserted ? std::nullopt : std::optional<Account>(it->second));
+    it->second = a;
   }
   void undo(Undo& u) {
     for (auto it = u.accounts.rbegin(); it != u.accounts.rend(); ++it) {
@@ -367,7 +413,7 @@ struct Ledger::Impl {
       u.units.push_back(e.item);
     }
     if (debits_from(e.kind)) {
-      Key k{e.from, e.item};
+      std::string k = account_key(e.from, e.item);
       Account a = current(k);
       const std::int64_t have = a.credited - a.debited;
       if (have < e.quantity)
@@ -376,16 +422,16 @@ struct Ledger::Impl {
                                   to_string(e.kind), e.item, e.from, have, e.unit.empty() ? "" : " ", e.unit,
                                   have - e.quantity));
       a.debited += e.quantity;
-      set_account(k, a, u);
+      set_account(std::move(k), a, u);
     }
     if (credits_to(e.kind)) {
-      Key k{e.to, e.item};
+      std::string k = account_key(e.to, e.item);
       Account a = current(k);
       if (a.credited > INT64_MAX - e.quantity)
         throw_invalid("quantity", row, e.quantity,
                       fmt::format("the running total of '{}' received by '{}' would overflow int64", e.item, e.to));
       a.credited += e.quantity;
-      set_account(k, a, u);
+      set_account(std::move(k), a, u);
     }
     staged_last_time = e.time;
   }
@@ -397,43 +443,36 @@ struct Ledger::Impl {
     if (read_only) throw StateError(fmt::format("the ledger '{}' is open read-only", path));
   }
 
-  std::uint64_t stage(const std::vector<Entry>& es, bool batch) {
+  // Validates and stages `es` (seqs are written into it), all or nothing.
+  std::uint64_t stage(std::vector<Entry>& es, bool batch) {
     check_writable();
-    const std::uint64_t first = committed_size() + staged.size();
+    const std::uint64_t first = committed_size() + staged;
     Undo u;
     u.last_time = staged_last_time;
-    std::vector<Entry> add;
-    add.reserve(es.size());
-    std::string bytes;
-    std::vector<std::uint64_t> ends;
-    ends.reserve(es.size());
+    const std::size_t arena_before = staged_arena.size(), offsets_before = staged_offsets.size();
     try {
+      staged_offsets.reserve(staged_offsets.size() + es.size());
       for (std::size_t r = 0; r < es.size(); ++r) {
         const std::int64_t row = batch ? static_cast<std::int64_t>(r) : InvalidInput::no_index;
-        Entry e = es[r];
+        Entry& e = es[r];
         e.seq = first + r;
         validate(e, row);
         stage_books(e, row, u);
-        encode_to(e, bytes);
-        ends.push_back(bytes.size());
-        add.push_back(std::move(e));
+        encode_to(e, staged_arena);
+        staged_offsets.push_back(staged_arena.size());
       }
-      staged.reserve(staged.size() + add.size());
-      staged_arena.reserve(staged_arena.size() + bytes.size());
-      staged_offsets.reserve(staged_offsets.size() + ends.size());
     } catch (...) {
       undo(u);
+      staged_arena.resize(arena_before);
+      staged_offsets.resize(offsets_before);
       throw;
     }
-    const std::uint64_t base = staged_arena.size();
-    staged_arena += bytes;
-    for (auto end : ends) staged_offsets.push_back(base + end);
-    for (auto& e : add) staged.push_back(std::move(e));
+    staged += es.size();
     return first;
   }
 
   void clear_stage() {
-    staged.clear();
+    staged = 0;
     staged_arena.clear();
     staged_offsets.assign(1, 0);
     staged_accounts.clear();
@@ -442,9 +481,9 @@ struct Ledger::Impl {
   }
 
   std::uint64_t commit() {
-    if (staged.empty()) return committed_size();
+    if (staged == 0) return committed_size();
     check_writable();
-    const std::size_t n = staged.size();
+    const std::size_t n = staged;
     std::vector<Hash> leaves(n);
     for (std::size_t i = 0; i < n; ++i)
       leaves[i] = ledger::leaf_hash(alg, std::string_view(staged_arena).substr(staged_offsets[i], staged_offsets[i + 1] - staged_offsets[i]));
@@ -463,19 +502,19 @@ struct Ledger::Impl {
         put_entry_frame(frames, std::string_view(staged_arena).substr(staged_offsets[i], staged_offsets[i + 1] - staged_offsets[i]), leaves[i]);
       std::string commit_frame;
       put_commit_frame(commit_frame, alg, new_size, new_root);
+      mark.offset = file_end + frames.size();
+      frames += commit_frame;
       try {
-        // Entries first, durable, then the commit record: an intact commit
-        // record proves everything before it reached the disk.
+        // One write, one fdatasync for the whole batch. A crash before the
+        // sync returns may leave any subset of its pages on disk; opening
+        // then drops the batch (see scan), which was never acknowledged.
         write_all(fd, frames, file_end, path);
-        sync(fd, path);
-        write_all(fd, commit_frame, file_end + frames.size(), path);
         sync(fd, path);
       } catch (...) {
         if (::ftruncate(fd, static_cast<off_t>(file_end)) == 0) (void)::fdatasync(fd);
         throw;
       }
-      mark.offset = file_end + frames.size();
-      new_end = mark.offset + commit_frame.size();
+      new_end = file_end + frames.size();
     }
     {
       std::unique_lock lock(state);
@@ -601,6 +640,10 @@ void load(Ledger::Impl& impl, std::string_view image, const Scan& s) {
   } else if (rep.dropped_bytes > 0) {
     rep.message = fmt::format("dropped an unacknowledged tail of {} bytes ({} complete entry records never committed)",
                               rep.dropped_bytes, rep.dropped_entries);
+    if (s.torn_batch > 0)
+      rep.message += fmt::format("; it holds a last batch of {} entries whose records do not match its commit "
+                                 "record: a write torn by a crash (that commit never returned), or damage",
+                                 s.torn_batch);
   }
 }
 
@@ -654,6 +697,20 @@ Ledger Ledger::open(const std::string& path, OpenMode mode) {
   load(*impl, image, s);
   impl->file_end = s.kept;
   if (rw && !impl->recovery.damaged && s.kept < image.size()) {
+    // The dropped bytes are evidence (of a crash, or of damage): keep a copy
+    // beside the ledger before cutting them off.
+    const std::string side = fmt::format("{}.torn-{}", path, s.kept);
+    const int sfd = ::open(side.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (sfd < 0) throw Error(sys_error("cannot save the dropped tail to", side));
+    try {
+      write_all(sfd, image.substr(s.kept), 0, side);
+      sync(sfd, side);
+    } catch (...) {
+      ::close(sfd);
+      throw;
+    }
+    ::close(sfd);
+    impl->recovery.message += fmt::format(" (saved to {})", side);
     if (::ftruncate(fd, static_cast<off_t>(s.kept)) != 0) throw Error(sys_error("cannot truncate ledger file", path));
     sync(fd, path);
     impl->recovery.truncated = true;
@@ -669,11 +726,17 @@ Ledger Ledger::from_image(std::string_view image) {
 }
 
 std::uint64_t Ledger::append(const Entry& e) {
+  std::vector<Entry> one{e};
   std::lock_guard lock(impl_->writer);
-  return impl_->stage({e}, false);
+  return impl_->stage(one, false);
 }
 
 std::uint64_t Ledger::append_many(const std::vector<Entry>& es) {
+  std::vector<Entry> copy(es);
+  return append_many(std::move(copy));
+}
+
+std::uint64_t Ledger::append_many(std::vector<Entry>&& es) {
   std::lock_guard lock(impl_->writer);
   return impl_->stage(es, true);
 }
@@ -690,7 +753,7 @@ void Ledger::rollback() {
 
 std::uint64_t Ledger::pending() const {
   std::lock_guard lock(impl_->writer);
-  return impl_->staged.size();
+  return impl_->staged;
 }
 
 std::uint64_t Ledger::size() const {
@@ -765,20 +828,22 @@ std::vector<Balance> Ledger::balances() const {
   out.reserve(impl_->books.accounts.size());
   for (const auto& [k, a] : impl_->books.accounts) {
     Balance b;
-    b.holder = k.first;
-    b.item = k.second;
-    if (auto it = impl_->books.units.find(k.second); it != impl_->books.units.end()) b.unit = it->second;
+    std::tie(b.holder, b.item) = split_key(k);
+    if (auto it = impl_->books.units.find(b.item); it != impl_->books.units.end()) b.unit = it->second;
     b.credited = a.credited;
     b.debited = a.debited;
     b.quantity = a.credited - a.debited;
     out.push_back(std::move(b));
   }
+  std::sort(out.begin(), out.end(), [](const Balance& x, const Balance& y) {
+    return std::tie(x.holder, x.item) < std::tie(y.holder, y.item);
+  });
   return out;
 }
 
 std::int64_t Ledger::balance(std::string_view holder, std::string_view item) const {
   std::shared_lock lock(impl_->state);
-  auto it = impl_->books.accounts.find(Key{std::string(holder), std::string(item)});
+  auto it = impl_->books.accounts.find(account_key(holder, item));
   return it == impl_->books.accounts.end() ? 0 : it->second.credited - it->second.debited;
 }
 

@@ -387,8 +387,16 @@ def test_tampering_names_the_first_bad_entry(tmp_path):
     v = reopen(flipped).verify()
     assert not v and v.first_bad == 2
     hash_flip = bytearray(good)
-    hash_flip[entries[4][0] + entries[4][1] + 3] ^= 0x40
-    assert reopen(hash_flip).verify().first_bad == 4
+    hash_flip[entries[3][0] + entries[3][1] + 3] ^= 0x40
+    assert reopen(hash_flip).verify().first_bad == 3
+    # Damage in the very last batch looks like a torn write: dropped and
+    # reported; the published root still exposes it.
+    last = bytearray(good)
+    last[entries[4][0] + entries[4][1] + 3] ^= 0x40
+    view = reopen(last)
+    assert len(view) == 4 and "torn" in view.recovery["message"] and not view.recovery["damaged"]
+    v = view.verify(published_size, published_root)
+    assert not v and v.first_bad == 4
     # Entries 1 and 3 swapped (frames with their hashes): seq/commit checks name entry 1.
     (o1, n1), (o3, n3) = entries[1], entries[3]
     f1, f3 = good[o1 - 5:o1 + n1 + 32], good[o3 - 5:o3 + n3 + 32]

@@ -16,16 +16,21 @@
 ///
 /// Durability (file-backed ledgers). `append`/`append_many` only *stage*
 /// entries (validated, not yet visible to readers, not on disk); `commit()`
-/// writes the staged entry records, fdatasyncs, writes a commit record
-/// (size and root), fdatasyncs again, and only then publishes the entries to
+/// writes the staged entry records and a commit record (size and root) in
+/// one write, fdatasyncs once, and only then publishes the entries to
 /// readers and returns: a commit that returned is on disk. Many appends and
-/// one commit cost two syncs in all (batch commit). On open, everything
-/// after the last intact commit record was never acknowledged: a torn tail
-/// is cut off (reported in `recovery()`), the committed prefix kept. Because
-/// the commit record is written only after the entries before it are
-/// durable, damage *before* an intact commit record cannot be a torn write:
-/// it is reported as damage (the ledger opens read-only, `verify()` names the
-/// first bad entry), and nothing committed is ever cut off.
+/// one commit cost one sync (batch commit). On open, a batch counts only if
+/// it is whole — every entry record checks out and an intact commit record
+/// follows that counts them; the last batch, if not whole, is the torn write
+/// of a commit that never returned and is cut off with anything after it
+/// (reported in `recovery()`, the cut bytes saved beside the file as
+/// `<path>.torn-<offset>`). Every batch before the last was synced before the
+/// next was written, so damage there (or beyond an unreadable frame followed
+/// by more than one intact commit record) cannot be a crash: it is reported
+/// as damage — the ledger opens read-only, `verify()` names the first bad
+/// entry — and nothing committed is cut off. (Damage confined to the very
+/// last batch cannot be told from a torn write; a published root, see
+/// `verify(size, root)`, still exposes it.)
 ///
 /// File format, version 1 (integers big-endian):
 /// - header, 32 bytes: magic "CKLEDGER" (8), u16 format version = 1, u8 hash
@@ -170,6 +175,8 @@ class Ledger {
   /// Validate and stage many entries, all or nothing (errors name the row
   /// within `es`); returns the seq of the first.
   std::uint64_t append_many(const std::vector<Entry>& es);
+  /// The same, without copying `es` (its entries' `seq` are overwritten).
+  std::uint64_t append_many(std::vector<Entry>&& es);
   /// Make the staged entries durable (file-backed: two fdatasyncs) and
   /// visible; returns the committed size. With nothing staged, returns the
   /// size and touches nothing.
