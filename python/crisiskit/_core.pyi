@@ -1141,10 +1141,104 @@ class _NeedBoardCore:
     @property
     def num_events(self) -> int:
         ...
+class _LedgerCore:
+    """
+    Compiled sunshine ledger; use crisiskit.Ledger.
+    """
+    @staticmethod
+    def _create(path: str, hash: str) -> _LedgerCore:
+        ...
+    @staticmethod
+    def _from_image(image: bytes) -> _LedgerCore:
+        ...
+    @staticmethod
+    def _kind_code(kind: str, row: typing.Any) -> int:
+        ...
+    @staticmethod
+    def _open(path: str, read_only: bool) -> _LedgerCore:
+        ...
+    def __init__(self, hash: str = 'sha256') -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    def _append_columns(self, kind: typing.Annotated[numpy.typing.ArrayLike, numpy.int8], item: typing.Any, quantity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], time: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], unit: typing.Any, from_: typing.Any, to: typing.Any, actor: typing.Any, need: typing.Any, claim: typing.Any, note: typing.Any, batch: bool) -> int:
+        ...
+    def _balances(self) -> dict:
+        ...
+    def _columns(self, begin: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        ...
+    def _consistency_proof(self, old_size: typing.Any, new_size: typing.Optional[typing.Any] = None) -> list:
+        ...
+    def _inclusion_proof(self, index: typing.Any, size: typing.Optional[typing.Any] = None) -> list:
+        ...
+    def _root(self, size: typing.Optional[typing.Any] = None) -> bytes:
+        ...
+    def _trace(self, need: str, claim: str, to: str, from_: str, item: str, start: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, follow: bool) -> dict:
+        ...
+    def _verify(self, trusted_size: typing.Optional[typing.Any] = None, trusted_root: typing.Optional[typing.Any] = None) -> dict:
+        ...
+    def balance(self, holder: str, item: str) -> int:
+        """
+        What `holder` holds of `item` now (0 if never).
+        """
+    def commit(self) -> int:
+        """
+        Make the staged entries durable and visible; returns the committed size.
+        """
+    def entry_bytes(self, index: typing.Any) -> bytes:
+        """
+        The canonical bytes of entry `index` (what its leaf hashes).
+        """
+    def leaf_hash(self, index: typing.Any) -> bytes:
+        """
+        The Merkle leaf hash of entry `index` (32 bytes).
+        """
+    def rollback(self) -> None:
+        """
+        Drop the staged entries.
+        """
+    def to_image(self) -> bytes:
+        """
+        The bytes of a ledger file holding the committed entries (what Ledger.from_image reads).
+        """
+    @property
+    def hash(self) -> str:
+        """
+        'sha256' or 'sm3'.
+        """
+    @property
+    def path(self) -> typing.Any:
+        """
+        The file path, or None for an in-memory ledger.
+        """
+    @property
+    def pending(self) -> int:
+        """
+        Number of staged (not yet committed) entries.
+        """
+    @property
+    def read_only(self) -> bool:
+        """
+        Opened read-only, or damaged.
+        """
+    @property
+    def recovery(self) -> dict:
+        """
+        What opening found: a dict (entries, file_bytes, kept_bytes, dropped_bytes, dropped_entries, truncated, damaged, message).
+        """
+    @property
+    def size(self) -> int:
+        """
+        Number of committed entries.
+        """
 def _default_priorities() -> list[tuple[str, str, float]]:
     """
     The built-in priority classes as (name, name_zh, weight), heaviest first.
     """
+def _leaf_hash(data: bytes, hash: str) -> bytes:
+    ...
+def _merkle_root(leaves: collections.abc.Sequence[str], hash: str) -> bytes:
+    ...
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
     Network simplex on int64 arrays; returns (status, flow, cost, potential, pivots). Use ck.min_cost_flow.
@@ -1177,6 +1271,10 @@ def _read_osm(path: str, profile: str, extra_highways: collections.abc.Sequence[
     """
     OSM file → table dict (libosmium). Use ck.read_osm.
     """
+def _verify_consistency(old_size: typing.Any, new_size: typing.Any, old_root: typing.Any, new_root: typing.Any, proof: typing.Any, hash: str) -> bool:
+    ...
+def _verify_inclusion(index: typing.Any, size: typing.Any, leaf_hash: typing.Any, proof: typing.Any, root: typing.Any, hash: str) -> bool:
+    ...
 def alert_level(level: LevelLike) -> AlertLevel:
     """
     AlertLevel from a level, its number (0–4) or its English/Chinese name ('warning', '预警').

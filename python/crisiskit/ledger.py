@@ -134,6 +134,11 @@ class LedgerVerification:
     def __bool__(self) -> bool:
         return self.ok
 
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"LedgerVerification(ok, {self.size} entries, root={self.root.hex()[:16]}…)"
+        return f"LedgerVerification(FAILED at entry {self.first_bad}: {self.problem})"
+
 
 class Ledger:
     """The sunshine ledger (阳光台账): every receipt, move, hand-out, return and

@@ -609,6 +609,7 @@ Replay replay(std::string_view image, const Scan& s) {
 void load(Ledger::Impl& impl, std::string_view image, const Scan& s) {
   Replay r = replay(image, s);
   impl.tree = std::move(r.tree);
+  impl.tree.rebuild_spine();
   std::uint64_t total = 0;
   for (const auto& f : s.entries) total += f.len;
   impl.arena.reserve(total);

@@ -253,13 +253,30 @@ void MerkleTree::append_computed(const std::vector<Hash>& leaf_hashes, std::vect
   levels_[0].insert(levels_[0].end(), leaf_hashes.begin(), leaf_hashes.end());
   for (std::size_t k = 0; k < nodes.size(); ++k)
     levels_[k + 1].insert(levels_[k + 1].end(), nodes[k].begin(), nodes[k].end());
+  rebuild_spine();
 }
 
 void MerkleTree::append(const std::vector<Hash>& leaf_hashes) { append_computed(leaf_hashes, compute_appended(leaf_hashes)); }
 
+void MerkleTree::rebuild_spine() {
+  const std::uint64_t n = size();
+  std::vector<std::pair<std::uint64_t, Hash>> peaks;
+  std::uint64_t start = 0;
+  for (int k = 63; k >= 0; --k) {
+    const std::uint64_t w = std::uint64_t{1} << k;
+    if ((n & w) == 0) continue;
+    peaks.emplace_back(start, levels_[static_cast<std::size_t>(k)][start >> k]);
+    start += w;
+  }
+  for (std::size_t i = peaks.size(); i-- > 1;) peaks[i - 1].second = node_hash(alg_, peaks[i - 1].second, peaks[i].second);
+  spine_ = std::move(peaks);
+  spine_size_ = n;
+}
+
 void MerkleTree::append(const Hash& h) {
   if (levels_.empty()) levels_.emplace_back();
   levels_[0].push_back(h);
+  spine_size_ = UINT64_MAX;
   std::uint64_t j = levels_[0].size() - 1;
   for (std::size_t k = 1; (j & 1) == 1; ++k, j >>= 1) {
     if (levels_.size() <= k) levels_.emplace_back();
@@ -298,6 +315,9 @@ Hash MerkleTree::subtree(std::uint64_t begin, std::uint64_t end) const {
     while ((std::uint64_t{1} << k) < n) ++k;
     return levels_[k][begin >> k];
   }
+  if (end == spine_size_)
+    for (const auto& [s, h] : spine_)
+      if (s == begin) return h;
   const std::uint64_t k = largest_pow2_below(n);
   return node_hash(alg_, subtree(begin, begin + k), subtree(begin + k, end));
 }

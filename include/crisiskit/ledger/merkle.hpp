@@ -111,7 +111,11 @@ class MerkleTree {
   /// Append many leaf hashes; strong guarantee on allocation failure.
   void append(const std::vector<Hash>& leaf_hashes);
   /// Drop every leaf.
-  void clear() noexcept { levels_.clear(); }
+  void clear() noexcept {
+    levels_.clear();
+    spine_.clear();
+    spine_size_ = UINT64_MAX;
+  }
   /// Reserve room for `n` leaves.
   void reserve(std::uint64_t n);
 
@@ -138,6 +142,10 @@ class MerkleTree {
   Hash root_with(const std::vector<Hash>& leaf_hashes, const std::vector<std::vector<Hash>>& nodes) const;
   /// Publish leaves and the nodes `compute_appended` returned for them.
   void append_computed(const std::vector<Hash>& leaf_hashes, std::vector<std::vector<Hash>>&& nodes);
+  /// Recompute the right-spine cache after single-leaf `append`s (the batch
+  /// appends keep it current). Optional: without it queries at the current
+  /// size hash the spine on the fly, O(log² n) instead of O(log n).
+  void rebuild_spine();
 
  private:
   // MTH(D[begin:end]) where begin is a multiple of the largest power of two
@@ -148,6 +156,12 @@ class MerkleTree {
 
   HashAlgorithm alg_;
   std::vector<std::vector<Hash>> levels_;
+  // The only subtrees of a tree of size n that are not perfect are the
+  // suffixes D[s:n] starting at a boundary s of n's perfect peaks (the
+  // RFC's recursion always splits off a perfect left part). Their hashes,
+  // for n = spine_size_, make every proof at the current size pure lookups.
+  std::uint64_t spine_size_ = UINT64_MAX;
+  std::vector<std::pair<std::uint64_t, Hash>> spine_;  // (s, MTH(D[s:n])), s ascending
 };
 
 }  // namespace crisiskit::ledger
