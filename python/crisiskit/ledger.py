@@ -172,9 +172,12 @@ class Ledger:
     ledger numbers entries (``seq``, from 0).
 
     **Commit.** :meth:`append` and :meth:`append_many` stage entries;
-    :meth:`commit` writes them, fsyncs, writes a commit record (size and
-    root), fsyncs again and only then makes them visible: what a commit
-    returned is on disk. A debit that would take a balance below zero, a
+    :meth:`commit` writes them with a commit record (size and root) in one
+    write, fdatasyncs, and only then makes them visible: what a commit
+    returned is on disk. On reopening, a last batch that is not whole (a
+    crash during its commit) is cut off and reported in :attr:`recovery`;
+    damage to earlier batches opens the ledger read-only and
+    :meth:`verify` names the first bad entry. A debit that would take a balance below zero, a
     wrong unit, or time going backwards raises ``ValueError``
     (:class:`crisiskit.InvalidInput`, naming field, row and value) and stages
     nothing — a batch is all or nothing, and the file is untouched.
@@ -354,7 +357,7 @@ class Ledger:
         return range(int(first), int(first) + n)
 
     def commit(self) -> int:
-        """Write the staged entries durably (two fsyncs) and publish them; returns the size."""
+        """Write the staged entries durably (one write, one fdatasync) and publish them; returns the size."""
         return int(self._core.commit())
 
     def rollback(self) -> None:

@@ -135,6 +135,16 @@ Hash merkle_root(const std::vector<std::string>& leaves, HashAlgorithm a) {
 
 // ---- verifiers: RFC 9162 §2.1.3.2 and §2.1.4.2, step by step ----------------
 
+namespace {
+// "right-shift both fn and sn equally until either LSB(fn) is set or fn is 0"
+void shift_while_even(std::uint64_t& fn, std::uint64_t& sn) {
+  while ((fn & 1) == 0 && fn != 0) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+}
+}  // namespace
+
 bool root_from_inclusion_proof(HashAlgorithm a, std::uint64_t index, std::uint64_t size, const Hash& leaf,
                                const std::vector<Hash>& proof, Hash& root_out) {
   if (index >= size) return false;  // step 1
@@ -144,12 +154,7 @@ bool root_from_inclusion_proof(HashAlgorithm a, std::uint64_t index, std::uint64
     if (sn == 0) return false;
     if ((fn & 1) != 0 || fn == sn) {
       r = node_hash(a, p, r);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      if ((fn & 1) == 0) shift_while_even(fn, sn);
     } else {
       r = node_hash(a, r, p);
     }
@@ -189,12 +194,7 @@ bool verify_consistency(HashAlgorithm a, std::uint64_t old_size, std::uint64_t n
     if ((fn & 1) != 0 || fn == sn) {
       fr = node_hash(a, c, fr);
       sr = node_hash(a, c, sr);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      if ((fn & 1) == 0) shift_while_even(fn, sn);
     } else {
       sr = node_hash(a, sr, c);
     }

@@ -177,7 +177,7 @@ class Ledger {
   std::uint64_t append_many(const std::vector<Entry>& es);
   /// The same, without copying `es` (its entries' `seq` are overwritten).
   std::uint64_t append_many(std::vector<Entry>&& es);
-  /// Make the staged entries durable (file-backed: two fdatasyncs) and
+  /// Make the staged entries durable (file-backed: one write, one fdatasync) and
   /// visible; returns the committed size. With nothing staged, returns the
   /// size and touches nothing.
   std::uint64_t commit();
