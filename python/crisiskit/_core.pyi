@@ -1237,7 +1237,7 @@ def _default_priorities() -> list[tuple[str, str, float]]:
     """
 def _leaf_hash(data: bytes, hash: str) -> bytes:
     ...
-def _merkle_root(leaves: collections.abc.Sequence[str], hash: str) -> bytes:
+def _merkle_root(leaves: collections.abc.Sequence[bytes], hash: str) -> bytes:
     ...
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """

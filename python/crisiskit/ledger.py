@@ -435,8 +435,8 @@ class Ledger:
         n = len(self)
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
             raise invalid("index", None, index, f"the ledger has {n} entries")
-        row = self.to_frame(int(index), int(index) + 1).reset_index().iloc[0].to_dict()
-        return row
+        row = self.to_frame(int(index), int(index) + 1).reset_index().iloc[0]
+        return {str(k): v for k, v in row.items()}
 
     def to_frame(self, start: int = 0, end: Optional[int] = None) -> pd.DataFrame:
         """Committed entries ``[start, end)`` as a DataFrame indexed by ``seq``.
@@ -487,12 +487,10 @@ class Ledger:
         """
         s = NO_TIME if start is None else to_seconds(start, "start")
         e = NO_TIME if end is None else to_seconds(end, "end")
-        args = []
         for name, v in (("need", need), ("claim", claim), ("to", to), ("from", from_), ("item", item)):
             if v is not None and not isinstance(v, str):
                 raise invalid(name, None, v, "expected text (str)")
-            args.append(v or "")
-        cols = self._core._trace(*args, s, e, bool(follow))
+        cols = self._core._trace(need or "", claim or "", to or "", from_ or "", item or "", s, e, bool(follow))
         cols["time"] = _times(cols["time"])
         return pd.DataFrame(cols, columns=list(_COLUMNS) + ["hop", "via"]).set_index("seq")
 

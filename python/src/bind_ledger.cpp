@@ -372,8 +372,11 @@ void bind_ledger(py::module_& m) {
             return py::bytes(img);
           }, "The bytes of a ledger file holding the committed entries (what Ledger.from_image reads).");
 
-  m.def("_merkle_root", [](const std::vector<std::string>& leaves, const std::string& hash) {
+  m.def("_merkle_root", [](const std::vector<py::bytes>& data, const std::string& hash) {
         const HashAlgorithm a = alg_arg(hash);
+        std::vector<std::string> leaves;
+        leaves.reserve(data.size());
+        for (const auto& b : data) leaves.emplace_back(b);
         py::gil_scoped_release nogil;
         return bytes_of(merkle_root(leaves, a));
       }, py::arg("leaves"), py::arg("hash"));
