@@ -436,7 +436,7 @@ class Ledger:
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
             raise invalid("index", None, index, f"the ledger has {n} entries")
         row = self.to_frame(int(index), int(index) + 1).reset_index().iloc[0]
-        return {str(k): v for k, v in row.items()}
+        return {str(k): v.item() if isinstance(v, np.generic) else v for k, v in row.items()}
 
     def to_frame(self, start: int = 0, end: Optional[int] = None) -> pd.DataFrame:
         """Committed entries ``[start, end)`` as a DataFrame indexed by ``seq``.
