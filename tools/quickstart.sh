@@ -11,6 +11,7 @@ case "$what" in demo|test) ;; *) echo "usage: bash tools/quickstart.sh demo|test
 # --- Debian packages ------------------------------------------------------------
 apt_pkgs=(build-essential cmake ninja-build python3 python3-venv python3-dev
           libeigen3-dev libboost-graph-dev libfmt-dev doctest-dev libexpat1-dev
+          libssl-dev     # OpenSSL 3: the ledger's SHA-256 / SM3 hashing (private to the compiled lib)
           liblemon-dev   # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
           libosmium2-dev libprotozero-dev)  # libosmium: the OSM reader (brings zlib, bzip2, expat dev packages)
 missing=()

@@ -39,6 +39,10 @@
 #include "crisiskit/incident/review.hpp"
 #include "crisiskit/severity/tracker.hpp"
 
+#include "crisiskit/ledger/entry.hpp"
+#include "crisiskit/ledger/ledger.hpp"
+#include "crisiskit/ledger/merkle.hpp"
+
 #include "crisiskit/incident/cad.hpp"
 #include "crisiskit/incident/incident_log.hpp"
 #include "crisiskit/incident/kpi.hpp"

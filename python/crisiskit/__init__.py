@@ -27,6 +27,12 @@ needs: priorities, deadlines, fairness, unmet reasons, routes), the
 (需求发布 / 社会认领: publish needs, claims, deliveries, withdrawals, an event
 log; priority classes in ``ck.PRIORITY_WEIGHTS``).
 
+Sunshine ledger (阳光台账): ``ck.Ledger`` — every receipt, move, hand-out,
+return and write-off of material in a durable, append-only RFC 6962 Merkle
+log (SHA-256 or SM3), with balances, ``trace`` and ``verify``; auditors check
+proofs with ``ck.verify_inclusion`` / ``ck.verify_consistency`` and
+``ck.merkle_root``.
+
 Incident lifecycle (事件闭环): ``ck.IncidentLog`` — report → dispatch →
 sign → handle → feedback → assess (上报-派单-签收-办理-反馈-考核) and reopen,
 SLAs (首报 1 h, 黄金4小时, experts on site 30 min, per-level response
@@ -102,6 +108,15 @@ from ._core import (
 from .allocation import UNMET_REASONS, MatchResult, match
 from .matching import FlowResult, RoadNetwork, min_cost_flow
 from .incident import INCIDENT_ACTIONS, INCIDENT_STATES, SLA_KINDS, CadImport, IncidentLog, read_cad
+from .ledger import (
+    LEDGER_KINDS,
+    Ledger,
+    LedgerVerification,
+    leaf_hash,
+    merkle_root,
+    verify_consistency,
+    verify_inclusion,
+)
 from .need_board import PRIORITY_CLASSES, PRIORITY_WEIGHTS, NeedBoard
 from .need_rules import NEED_BASES, NEED_RULES, derive_needs
 from .after_action import DEFAULT_SLAS, Review, alerts_from_history, review
@@ -147,6 +162,9 @@ __all__ = [
     "GradingTable",
     "HawkesModel",
     "IdMap",
+    "LEDGER_KINDS",
+    "Ledger",
+    "LedgerVerification",
     "Indicators",
     "InvalidInput",
     "NationalGrade",
@@ -185,7 +203,9 @@ __all__ = [
     "grade",
     "haversine_m",
     "derive_needs",
+    "leaf_hash",
     "match",
+    "merkle_root",
     "name_zh",
     "national_grade",
     "national_grade_roman",
@@ -206,6 +226,8 @@ __all__ = [
     "to_seconds",
     "to_seconds_array",
     "validate_cap",
+    "verify_consistency",
+    "verify_inclusion",
     "warning_color",
     "write_cap",
 ]

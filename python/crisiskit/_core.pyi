@@ -1268,6 +1268,96 @@ class _CrowdCore:
     @property
     def venue_place(self) -> int:
         ...
+class _LedgerCore:
+    """
+    Compiled sunshine ledger; use crisiskit.Ledger.
+    """
+    @staticmethod
+    def _create(path: str, hash: str) -> _LedgerCore:
+        ...
+    @staticmethod
+    def _from_image(image: bytes) -> _LedgerCore:
+        ...
+    @staticmethod
+    def _kind_code(kind: str, row: typing.Any) -> int:
+        ...
+    @staticmethod
+    def _open(path: str, read_only: bool) -> _LedgerCore:
+        ...
+    def __init__(self, hash: str = 'sha256') -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    def _append_columns(self, kind: typing.Annotated[numpy.typing.ArrayLike, numpy.int8], item: typing.Any, quantity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], time: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], unit: typing.Any, from_: typing.Any, to: typing.Any, actor: typing.Any, need: typing.Any, claim: typing.Any, note: typing.Any, batch: bool) -> int:
+        ...
+    def _balances(self) -> dict:
+        ...
+    def _columns(self, begin: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        ...
+    def _consistency_proof(self, old_size: typing.Any, new_size: typing.Optional[typing.Any] = None) -> list:
+        ...
+    def _inclusion_proof(self, index: typing.Any, size: typing.Optional[typing.Any] = None) -> list:
+        ...
+    def _root(self, size: typing.Optional[typing.Any] = None) -> bytes:
+        ...
+    def _trace(self, need: str, claim: str, to: str, from_: str, item: str, start: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, follow: bool) -> dict:
+        ...
+    def _verify(self, trusted_size: typing.Optional[typing.Any] = None, trusted_root: typing.Optional[typing.Any] = None) -> dict:
+        ...
+    def balance(self, holder: str, item: str) -> int:
+        """
+        What `holder` holds of `item` now (0 if never).
+        """
+    def commit(self) -> int:
+        """
+        Make the staged entries durable and visible; returns the committed size.
+        """
+    def entry_bytes(self, index: typing.Any) -> bytes:
+        """
+        The canonical bytes of entry `index` (what its leaf hashes).
+        """
+    def leaf_hash(self, index: typing.Any) -> bytes:
+        """
+        The Merkle leaf hash of entry `index` (32 bytes).
+        """
+    def rollback(self) -> None:
+        """
+        Drop the staged entries.
+        """
+    def to_image(self) -> bytes:
+        """
+        The bytes of a ledger file holding the committed entries (what Ledger.from_image reads).
+        """
+    @property
+    def hash(self) -> str:
+        """
+        'sha256' or 'sm3'.
+        """
+    @property
+    def path(self) -> typing.Any:
+        """
+        The file path, or None for an in-memory ledger.
+        """
+    @property
+    def pending(self) -> int:
+        """
+        Number of staged (not yet committed) entries.
+        """
+    @property
+    def read_only(self) -> bool:
+        """
+        Opened read-only, or damaged.
+        """
+    @property
+    def recovery(self) -> dict:
+        """
+        What opening found: a dict (entries, file_bytes, kept_bytes, dropped_bytes, dropped_entries, truncated, damaged, message).
+        """
+    @property
+    def size(self) -> int:
+        """
+        Number of committed entries.
+        """
 def _assemble_cad(incident: collections.abc.Sequence[str], unit: collections.abc.Sequence[str], kind: collections.abc.Sequence[str], place: collections.abc.Sequence[str], department: collections.abc.Sequence[str], times: collections.abc.Sequence[typing.Any], skip: typing.Any, problems: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, str, str, str]], feedback_at_close: bool, columns: collections.abc.Mapping[str, str]) -> dict:
     """
     Combine CAD unit rows into incidents (C++ assemble_cad); use crisiskit.read_cad.
@@ -1288,7 +1378,11 @@ def _derive_needs(places: dict, type: collections.abc.Sequence[str], basis: coll
     """
 def _extreme_storms(arg0: _City, arg1: typing.Any, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
+def _leaf_hash(data: bytes, hash: str) -> bytes:
+    ...
 def _max_24h_mm(arg0: _City, arg1: dict, arg2: typing.Any, arg3: typing.Any) -> float:
+    ...
+def _merkle_root(leaves: collections.abc.Sequence[bytes], hash: str) -> bytes:
     ...
 def _min_cost_flow(num_nodes: typing.SupportsInt | typing.SupportsIndex, tail: typing.Any, head: typing.Any, capacity: typing.Any, cost: typing.Any, supply: typing.Any) -> tuple[str, numpy.typing.NDArray[numpy.int64], int, numpy.typing.NDArray[numpy.int64], int]:
     """
@@ -1330,6 +1424,10 @@ def _review(alerts: typing.Any, incidents: typing.Any, slas: typing.Any, coordin
     """
     Array-level after-action review (dicts of int64/float64 columns in, a dict of results out). Use ck.review.
     """
+def _verify_consistency(old_size: typing.Any, new_size: typing.Any, old_root: typing.Any, new_root: typing.Any, proof: typing.Any, hash: str) -> bool:
+    ...
+def _verify_inclusion(index: typing.Any, size: typing.Any, leaf_hash: typing.Any, proof: typing.Any, root: typing.Any, hash: str) -> bool:
+    ...
 def alert_level(level: LevelLike) -> AlertLevel:
     """
     AlertLevel from a level, its number (0–4) or its English/Chinese name ('warning', '预警').

@@ -212,5 +212,6 @@ void bind_road_io(py::module_& m);
 void bind_incident(py::module_& m);
 void bind_review(py::module_& m);
 void bind_scenario(py::module_& m);
+void bind_ledger(py::module_& m);
 
 }  // namespace crisiskit::python

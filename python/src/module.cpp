@@ -42,4 +42,5 @@ PYBIND11_MODULE(_core, m) {
   bind_incident(m);
   bind_review(m);
   bind_scenario(m);
+  bind_ledger(m);
 }

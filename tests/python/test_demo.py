@@ -111,3 +111,12 @@ def test_matching_example_runs():
     r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "cut_off_by_damage" in r.stdout and "served_higher_priority" in r.stdout and "min share" in r.stdout
+
+
+def test_ledger_example_runs():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "ledger.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "refused: invalid quantity = 100" in r.stdout
+    assert "entry 3 is in the log: True; the log only grew since the published root: True" in r.stdout
+    assert "LedgerVerification(ok, 8 entries" in r.stdout
