@@ -74,6 +74,9 @@ inline int days_in_month(std::int64_t y, int m) noexcept {
 /// UTC timestamp of a civil time given in the zone `offset_minutes` east of UTC.
 /// \throws InvalidInput if a field is out of range (month 13, 31 April, hour 24, …).
 inline Timestamp to_timestamp(const CivilTime& c, int offset_minutes = 0) {
+  // Beyond this the seconds would not fit in int64 (and nobody plans a crisis there).
+  CRISISKIT_CHECK(c.year >= -1000000000 && c.year <= 1000000000, "year", InvalidInput::no_index, c.year,
+                  "must be within ±1,000,000,000");
   CRISISKIT_CHECK(c.month >= 1 && c.month <= 12, "month", InvalidInput::no_index, c.month, "must be 1..12");
   CRISISKIT_CHECK(c.day >= 1 && c.day <= detail::days_in_month(c.year, c.month), "day",
                   InvalidInput::no_index, c.day, "does not exist in that month");
@@ -86,10 +89,15 @@ inline Timestamp to_timestamp(const CivilTime& c, int offset_minutes = 0) {
 }
 
 /// Civil time of `t` as seen in the zone `offset_minutes` east of UTC.
+/// Defined for every int64 `t` (years far outside ±292 billion are not
+/// reached): the offset is applied to the second of the day, not to `t`, so
+/// nothing can overflow even at the ends of the range.
 inline CivilTime to_civil(Timestamp t, int offset_minutes = 0) noexcept {
-  const std::int64_t local = t + static_cast<std::int64_t>(offset_minutes) * 60;
-  const std::int64_t day = detail::floor_div(local, 86400);
-  const std::int64_t sod = local - day * 86400;
+  std::int64_t day = t / 86400;  // truncated: day * 86400 cannot overflow, unlike the floor
+  std::int64_t sod = t % 86400 + static_cast<std::int64_t>(offset_minutes) * 60;
+  const std::int64_t shift = detail::floor_div(sod, 86400);
+  day += shift;
+  sod -= shift * 86400;
   CivilTime c{};
   detail::civil_from_days(day, c.year, c.month, c.day);
   c.hour = static_cast<int>(sod / 3600);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include <ctime>
 #include <random>
 
@@ -60,4 +62,31 @@ TEST_CASE("ManualClock only moves forward") {
   CHECK_THROWS_AS(c.set(0), InvalidInput);
   c.set(4000);
   CHECK(c.now() == 4000);
+}
+
+TEST_CASE("to_civil and format_time are defined at the ends of the int64 range (no overflow)") {
+  constexpr auto lo = std::numeric_limits<Timestamp>::min(), hi = std::numeric_limits<Timestamp>::max();
+  for (Timestamp t : {lo, lo + 1, lo + 86399, hi - 86399, hi - 1, hi}) {
+    for (int off : {-max_offset_minutes, -480, 0, 330, max_offset_minutes}) {
+      const CivilTime c = to_civil(t, off);
+      CHECK(c.month >= 1);
+      CHECK(c.month <= 12);
+      CHECK(c.hour >= 0);
+      CHECK(c.hour <= 23);
+      CHECK(c.second <= 59);
+      CHECK(!format_time(t, off).empty());
+      // Applying the offset to the day's second must agree with applying it to t, wherever t + offset fits.
+      const Timestamp shifted = off >= 0 ? (t <= hi - off * 60 ? t + off * 60 : t) : (t >= lo - off * 60 ? t + off * 60 : t);
+      if (shifted != t || off == 0) {
+        const CivilTime u = to_civil(shifted, 0);
+        CHECK(c.year == u.year);
+        CHECK(c.month == u.month);
+        CHECK(c.day == u.day);
+        CHECK(c.hour == u.hour);
+        CHECK(c.minute == u.minute);
+        CHECK(c.second == u.second);
+      }
+    }
+  }
+  CHECK_THROWS_AS(to_timestamp(CivilTime{4000000000LL, 1, 1, 0, 0, 0}), InvalidInput);
 }
