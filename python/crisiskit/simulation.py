@@ -683,8 +683,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             wet_sites = np.flatnonzero(key_sites & (state.depth_m[sites.cell.to_numpy()] >= plan.incident_depth_m)
                                        & ~site_flooded)
             site_flooded[wet_sites] = True
-            for s_ in wet_sites:
-                new_incident("flooding", str(sites.id.iat[s_]), t_prev, t, "drainage")
+            for w in wet_sites:
+                new_incident("flooding", str(sites.id.iat[w]), t_prev, t, "drainage")
             drain_events(t)
             clock.lap("incidents")
             haz_rows.append({"time": from_seconds(t), "trapped": float(trapped.sum()), "evacuated": evacuated,
@@ -742,29 +742,29 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     # ---- KPIs ------------------------------------------------------------------
     haz = pd.DataFrame(haz_rows)
     cov = pd.DataFrame(cov_rows, columns=["time", "priority", "need", "served", "unmet"])
-    k: Dict[str, float] = {}
-    k["people_in_need"] = float(sum(p for p, _ in first_seen.values()))
-    k["people_reached"] = float(sum(p for p, ok in first_seen.values() if ok))
-    k["reached_share"] = k["people_reached"] / k["people_in_need"] if k["people_in_need"] > 0 else float("nan")
-    k["trapped_hours"] = float(haz.trapped.sum() * step_s / _H) if len(haz) else 0.0
-    k["peak_trapped"] = float(haz.trapped.max()) if len(haz) else 0.0
-    k["obligations"] = float(len(obligations))
+    kp: Dict[str, float] = {}
+    kp["people_in_need"] = float(sum(p for p, _ in first_seen.values()))
+    kp["people_reached"] = float(sum(p for p, ok in first_seen.values() if ok))
+    kp["reached_share"] = kp["people_reached"] / kp["people_in_need"] if kp["people_in_need"] > 0 else float("nan")
+    kp["trapped_hours"] = float(haz.trapped.sum() * step_s / _H) if len(haz) else 0.0
+    kp["peak_trapped"] = float(haz.trapped.max()) if len(haz) else 0.0
+    kp["obligations"] = float(len(obligations))
     if len(obligations):
         due = pd.to_datetime(obligations["due"], utc=True)
         comp = pd.to_datetime(obligations["completed_at"], utc=True)
         late = (comp > due) | (comp.isna() & (due < from_seconds(t_end)))
-        k["overdue_obligations"] = float(late.sum())
+        kp["overdue_obligations"] = float(late.sum())
     else:
-        k["overdue_obligations"] = 0.0
-    k["incidents"] = float(len(inc_frame))
-    k["incidents_closed"] = float(inc_frame.state.isin(["FEEDBACK", "ASSESSED"]).sum()) if len(inc_frame) else 0.0
+        kp["overdue_obligations"] = 0.0
+    kp["incidents"] = float(len(inc_frame))
+    kp["incidents_closed"] = float(inc_frame.state.isin(["FEEDBACK", "ASSESSED"]).sum()) if len(inc_frame) else 0.0
     by = cov.groupby("priority")[["need", "unmet"]].sum()
     for p in _PRIORITIES:
         n_, u_ = (by.loc[p, "need"], by.loc[p, "unmet"]) if p in by.index else (0, 0)
-        k[f"unmet_share_{p}"] = float(u_ / n_) if n_ > 0 else 0.0
+        kp[f"unmet_share_{p}"] = float(u_ / n_) if n_ > 0 else 0.0
     hi = by.reindex(list(_HIGH)).fillna(0).sum()
-    k["unmet_share_high"] = float(hi.unmet / hi.need) if hi.need > 0 else 0.0
-    k["unmet_share"] = float(by.unmet.sum() / by.need.sum()) if by.need.sum() > 0 else 0.0
+    kp["unmet_share_high"] = float(hi.unmet / hi.need) if hi.need > 0 else 0.0
+    kp["unmet_share"] = float(by.unmet.sum() / by.need.sum()) if by.need.sum() > 0 else 0.0
     if required:
         req = pd.DataFrame({"need": list(required), "req": list(required.values())})
         req["got"] = [delivered.get(x, 0) for x in req.need]
@@ -772,13 +772,13 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         req = req[req.req > 0]
         pp = req.groupby("place")[["req", "got"]].sum()
         x = (pp.got / pp.req).to_numpy()
-        k["fairness_jain"] = float(x.sum() ** 2 / (len(x) * (x ** 2).sum())) if (x ** 2).sum() > 0 else 0.0
+        kp["fairness_jain"] = float(x.sum() ** 2 / (len(x) * (x ** 2).sum())) if (x ** 2).sum() > 0 else 0.0
     else:
-        k["fairness_jain"] = float("nan")
-    k["travel_unit_hours"] = float((handouts.quantity * handouts.time_s).sum() / _H) if len(handouts) else 0.0
-    k["units_handed_out"] = float(handouts.quantity.sum()) if len(handouts) else 0.0
-    k["units_prepositioned"] = float(prepositioned.quantity.sum()) if len(prepositioned) else 0.0
-    k["review_overall"] = float(rev.overall)
+        kp["fairness_jain"] = float("nan")
+    kp["travel_unit_hours"] = float((handouts.quantity * handouts.time_s).sum() / _H) if len(handouts) else 0.0
+    kp["units_handed_out"] = float(handouts.quantity.sum()) if len(handouts) else 0.0
+    kp["units_prepositioned"] = float(prepositioned.quantity.sum()) if len(prepositioned) else 0.0
+    kp["review_overall"] = float(rev.overall)
 
     final = stock_ref[0]
     timings = pd.DataFrame(clock.rows, index=tix).fillna(0.0)
@@ -789,7 +789,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         stock_initial=stock_initial.reset_index(drop=True),
         stock_final=final[["holder", "type", "quantity"]].reset_index(drop=True),
         timings=timings, timings_fixed=timings_fixed, obligations=obligations, alert_history=history,
-        prepositioned=prepositioned, _kpis=k)
+        prepositioned=prepositioned, _kpis=kp)
 
 
 def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[int] = (0,), *,
