@@ -29,7 +29,8 @@ def test_deterministic(city, runs):
     again = ck.scenario.run(city, plan="B", start=T0, hours=48, seed=0, hazard_params=HEAVY)
     a = runs["B"]
     pd.testing.assert_series_equal(a.kpis(), again.kpis())
-    for f in ("risk", "levels", "alerts", "coverage", "hazard_frame", "handouts", "stock_final"):
+    for f in ("risk", "levels", "alerts", "severity", "coverage", "needs", "hazard_frame", "handouts", "stock_final",
+              "obligations"):
         pd.testing.assert_frame_equal(getattr(a, f), getattr(again, f))
     pd.testing.assert_frame_equal(a.incidents.to_frame(), again.incidents.to_frame())
     assert a.ledger.root() == again.ledger.root()
@@ -94,6 +95,7 @@ def test_plan_effects(runs):
     a, b, c = (runs[p].kpis() for p in "ABC")
     assert b.units_prepositioned > 0 and a.units_prepositioned == 0
     assert b.unmet_share_high <= a.unmet_share_high + 1e-12  # pre-positioning does not hurt the high classes
+    assert b.travel_unit_hours < a.travel_unit_hours  # stock staged near the low-lying areas travels less
     assert c.trapped_hours < a.trapped_hours  # early evacuation reduces trapped-hours
     assert runs["C"].hazard_frame.evacuated.max() > 0
 
@@ -133,3 +135,10 @@ def test_example_runs():
     path = os.path.join(here, "..", "..", "examples", "python", "scenario_run.py")
     out = subprocess.run([sys.executable, path, "60000", "12"], capture_output=True, text=True, check=True)
     assert "verified: True" in out.stdout and "trapped_hours" in out.stdout
+
+
+def test_half_hour_steps(city):
+    r = ck.scenario.run(city, plan="A", start=T0, hours=4, step="30min", seed=0, hazard_params=HEAVY)
+    assert len(r.times) == 8 and (r.times[1:] - r.times[:-1] == pd.Timedelta("30min")).all()
+    assert len(r.severity) == 2  # at 0:30 and 2:30: the 2-hour interval, not every step
+    assert r.kpis().trapped_hours == pytest.approx(r.hazard_frame.trapped.sum() * 0.5)
