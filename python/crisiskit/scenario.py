@@ -1,4 +1,4 @@
-"""Scenario engine (情景推演), first part: synthetic cities and hazards.
+"""Scenario engine (情景推演): synthetic cities, hazards and the hourly loop.
 
 ``ck.scenario.generate_city(population, seed=...)`` builds a deterministic
 synthetic city (administrative tree, grid cells with population and terrain,
@@ -6,7 +6,9 @@ key sites, roads, depots, teams); ``ck.scenario.Rainstorm`` and
 ``ck.scenario.CrowdGathering`` step a hazard over it on the clock you give
 and emit signals for ``ck.RiskMap``, road damage for ``ck.RoadNetwork`` and
 damage per place for ``ck.derive_needs``. The models are documented in
-``include/crisiskit/scenario/*.hpp``.
+``include/crisiskit/scenario/*.hpp``. ``ck.scenario.run`` (in
+``simulation.py``) drives every core through a hazard hour by hour under a
+:class:`Plan`; ``ck.scenario.compare`` tabulates plans side by side.
 """
 
 from __future__ import annotations
@@ -729,3 +731,9 @@ class CrowdGathering:
 
     def __repr__(self) -> str:
         return f"CrowdGathering(venue={self.venue!r}, time={self.time}, heat={self._core.heat:.1f})"
+
+
+# The hourly loop through every core (second part); imported last because it uses the classes above.
+from .simulation import KPI_COLUMNS, PLANS, Plan, ScenarioResult, compare, run  # noqa: E402
+
+__all__ += ["Plan", "PLANS", "KPI_COLUMNS", "ScenarioResult", "run", "compare"]

@@ -1,0 +1,144 @@
+"""ck.scenario.run / compare: the hourly loop through every core."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crisiskit as ck
+
+T0 = pd.Timestamp("2026-07-20 00:00", tz="Asia/Shanghai")
+HEAVY = {"total_24h_mm": 1000.0}  # a small city floods only under a heavier storm than the preset's 600 mm
+
+
+@pytest.fixture(scope="module")
+def city():
+    return ck.scenario.generate_city(60_000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def runs(city):
+    return {p: ck.scenario.run(city, plan=p, start=T0, hours=48, seed=0, hazard_params=HEAVY) for p in "ABC"}
+
+
+def test_deterministic(city, runs):
+    again = ck.scenario.run(city, plan="B", start=T0, hours=48, seed=0, hazard_params=HEAVY)
+    a = runs["B"]
+    pd.testing.assert_series_equal(a.kpis(), again.kpis())
+    for f in ("risk", "levels", "alerts", "severity", "coverage", "needs", "hazard_frame", "handouts", "stock_final",
+              "obligations"):
+        pd.testing.assert_frame_equal(getattr(a, f), getattr(again, f))
+    pd.testing.assert_frame_equal(a.incidents.to_frame(), again.incidents.to_frame())
+    assert a.ledger.root() == again.ledger.root()
+    other = ck.scenario.run(city, plan="B", start=T0, hours=48, seed=1, hazard_params=HEAVY)
+    assert not a.hazard_frame.trapped.equals(other.hazard_frame.trapped)
+
+
+def test_every_core_exercised(runs):
+    r = runs["A"]
+    assert len(r.times) == 48 and r.times[0] == T0 + pd.Timedelta(hours=1)
+    assert r.hazard_frame.trapped.max() > 0 and r.hazard_frame.closed_edges.max() > 0
+    assert (r.risk.to_numpy() > 0).any() and (r.levels.to_numpy() > 0).any()
+    assert len(r.obligations) > 0 and r.obligations.completed_at.notna().any()
+    assert len(r.severity) == 24  # every 2 h over 48 h
+    assert r.severity.overall.max() > 0
+    assert len(r.handouts) > 0
+    assert len(r.incidents.to_frame()) > 0
+    assert set(r.incidents.to_frame().state) <= set(ck.INCIDENT_STATES)
+    ver = r.ledger.verify()
+    assert ver.ok and ver.size == len(r.ledger)
+    rev = r.review.to_frame()
+    sc = r.review.scores.set_index("dimension").score
+    for dim in ("warning_accuracy", "response_timeliness", "coordination"):
+        assert np.isfinite(sc[dim]), dim
+    assert len(rev) > 0
+    assert set(r.timings.columns) >= {"hazard", "risk", "alert", "severity", "needs", "match", "ledger", "incidents"}
+    assert (r.timings.to_numpy() >= 0).all() and len(r.timings) == 48
+
+
+def test_ledger_matches_handouts_and_stock(runs):
+    for r in runs.values():
+        led = r.ledger.to_frame()
+        ho = led[led.kind == "HAND_OUT"]
+        assert ho.quantity.sum() == r.handouts.quantity.sum()
+        served_stock = r.needs[r.needs.type.isin(r.stock_initial.type.unique())].served.sum()
+        assert ho.quantity.sum() == served_stock  # hand-outs = served units of the match results
+        bal = r.ledger.balances()
+        assert (bal.quantity >= 0).all()
+        # no stock created: depot stock after = before − Σ hand-outs (moves only shift it)
+        assert r.stock_final.quantity.sum() == r.stock_initial.quantity.sum() - r.handouts.quantity.sum()
+        assert (r.stock_final.quantity >= 0).all()
+        held = bal.set_index(["holder", "item"]).quantity
+        fin = r.stock_final.groupby(["holder", "type"]).quantity.sum()
+        fin.index.names = ["holder", "item"]
+        both = pd.concat([held.rename("ledger"), fin.rename("final")], axis=1).fillna(0)
+        both = both.loc[[h for h in both.index if h[0] in set(r.stock_final.holder)]]
+        assert (both.ledger == both.final).all()
+
+
+def test_served_plus_unmet_is_need(runs):
+    for r in runs.values():
+        n = r.needs
+        assert (n.served + n.unmet == n.quantity).all()
+        c = r.coverage
+        assert (c.served + c.unmet == c.need).all()
+        per_step = n.groupby("time")[["quantity", "served"]].sum()
+        cov = c.groupby("time")[["need", "served"]].sum()
+        assert (per_step.quantity.to_numpy() == cov.loc[per_step.index, "need"].to_numpy()).all()
+
+
+def test_plan_effects(runs):
+    a, b, c = (runs[p].kpis() for p in "ABC")
+    assert b.units_prepositioned > 0 and a.units_prepositioned == 0
+    assert b.unmet_share_high <= a.unmet_share_high + 1e-12  # pre-positioning does not hurt the high classes
+    assert b.travel_unit_hours < a.travel_unit_hours  # stock staged near the low-lying areas travels less
+    assert c.trapped_hours < a.trapped_hours  # early evacuation reduces trapped-hours
+    assert runs["C"].hazard_frame.evacuated.max() > 0
+
+
+def test_crowd_hazard(city):
+    r = ck.scenario.run(city, "crowd", plan="C", start=T0, hours=36, seed=2)
+    assert len(r.incidents.to_frame()) > 0
+    assert np.isfinite(r.review.scores.set_index("dimension").score["public_communication"])
+    assert len(r.ledger) == len(r.stock_initial[r.stock_initial.quantity > 0])  # no material moves
+
+
+def test_compare_rows(city):
+    k = ck.scenario.compare(city, plans=["A", ck.scenario.PLANS["C"]], seeds=[0, 3], start=T0, hours=6)
+    assert len(k) == 4 and list(k.plan) == ["A", "A", "C", "C"] and list(k.seed) == [0, 3, 0, 3]
+    assert list(k.columns[2:]) == list(ck.scenario.KPI_COLUMNS)
+
+
+def test_pickle(runs):
+    r = pickle.loads(pickle.dumps(runs["B"]))
+    pd.testing.assert_series_equal(r.kpis(), runs["B"].kpis())
+    assert r.ledger.root() == runs["B"].ledger.root()
+
+
+def test_bad_input(city):
+    with pytest.raises(ValueError, match="hazard"):
+        ck.scenario.run(city, "earthquake", start=T0)
+    with pytest.raises(ValueError, match="plan"):
+        ck.scenario.run(city, plan="Z", start=T0)
+    with pytest.raises(ValueError, match="thresholds"):
+        ck.scenario.Plan(thresholds=(50, 25, 75, 90))
+    with pytest.raises(ValueError, match="hours"):
+        ck.scenario.run(city, start=T0, hours=-1)
+
+
+def test_example_runs():
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "examples", "python", "scenario_run.py")
+    out = subprocess.run([sys.executable, path, "60000", "12"], capture_output=True, text=True, check=True)
+    assert "verified: True" in out.stdout and "trapped_hours" in out.stdout
+
+
+def test_half_hour_steps(city):
+    r = ck.scenario.run(city, plan="A", start=T0, hours=4, step="30min", seed=0, hazard_params=HEAVY)
+    assert len(r.times) == 8 and (r.times[1:] - r.times[:-1] == pd.Timedelta("30min")).all()
+    assert len(r.severity) == 2  # at 0:30 and 2:30: the 2-hour interval, not every step
+    assert r.kpis().trapped_hours == pytest.approx(r.hazard_frame.trapped.sum() * 0.5)
