@@ -6,6 +6,7 @@ from __future__ import annotations
 import _thread
 import math
 import pickle
+import signal
 import threading
 
 import numpy as np
@@ -378,6 +379,10 @@ def test_fit_is_interruptible():
     ids = [f"q{i}" for i in range(n)]
     rm = ck.RiskMap(ids=ids)
     rm.add_signals_indices(rng.integers(0, n, 200_000), T0 + np.sort(rng.integers(0, 200 * DAY, 200_000)), "incident")
+    # A process started in the background by a non-interactive shell ignores
+    # SIGINT, and then interrupt_main() does nothing: install Python's own
+    # handler for the duration of the test, as an interactive session has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
@@ -385,6 +390,7 @@ def test_fit_is_interruptible():
             rm.fit(max_iterations=100_000, tolerance=1e-300)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert rm.model is None  # an interrupted fit keeps nothing
 
 
