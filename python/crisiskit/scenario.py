@@ -737,3 +737,6 @@ class CrowdGathering:
 from .simulation import KPI_COLUMNS, PLANS, Plan, ScenarioResult, compare, run  # noqa: E402
 
 __all__ += ["Plan", "PLANS", "KPI_COLUMNS", "ScenarioResult", "run", "compare"]
+from .report import report, to_geojson  # noqa: E402
+
+__all__ += ["report", "to_geojson"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import time as _wall
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -194,6 +194,23 @@ class ScenarioResult:
     review : Review
     stock_initial, stock_final : pandas.DataFrame
         ``holder, type, quantity`` before the first and after the last step.
+    place_geo : pandas.DataFrame
+        ``id, kind, lon, lat, population`` of the places in ``risk``.
+    cell_geo : pandas.DataFrame
+        ``id, lon, lat, population, dlon, dlat`` of every grid cell (centre
+        and half extent in degrees), the columns of ``depth_m``.
+    depth_m : numpy.ndarray
+        Water depth (m, float32) by step × cell (rainstorm; empty for crowd).
+    routes : pandas.DataFrame
+        One row per stock hand-out: ``time, depot, need, place, type,
+        quantity, time_s`` and ``coords`` (list of ``(lon, lat)`` along the
+        matched road route, depot → need).
+    closures : pandas.DataFrame
+        Every road edge closed at some step: ``edge, lon0, lat0, lon1, lat1,
+        first_closed, hours_closed``.
+    cap : list of str
+        CAP 1.2 XML of every alert transition (``AlertBoard.cap_messages``,
+        times at +08:00, status ``Exercise``, a circle around each place).
     timings : pandas.DataFrame
         Wall-clock seconds per step and core (``hazard``, ``risk``,
         ``alert``, ``severity``, ``needs``, ``match``, ``ledger``,
@@ -222,6 +239,12 @@ class ScenarioResult:
     obligations: pd.DataFrame
     alert_history: pd.DataFrame
     prepositioned: pd.DataFrame
+    place_geo: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cell_geo: pd.DataFrame = field(default_factory=pd.DataFrame)
+    depth_m: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    routes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    closures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cap: List[str] = field(default_factory=list)
     _kpis: Dict[str, float] = field(default_factory=dict)
 
     def kpis(self) -> pd.Series:
@@ -336,7 +359,8 @@ def _check_run_args(city: Any, hazard: str, plan: Any, hours: Any, step: Any) ->
 
 def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, hours: float = 72, step: Any = "1h",
         seed: int = 0, risk_top: Optional[int] = 50, severity_every: Any = "2h", storms: Any = None,
-        hazard_params: Optional[Mapping[str, Any]] = None, match_threads: Optional[int] = None) -> ScenarioResult:
+        hazard_params: Optional[Mapping[str, Any]] = None, match_threads: Optional[int] = None,
+        progress: Optional[Callable[[int, int], None]] = None) -> ScenarioResult:
     """Run a hazard over a city hour by hour through every core.
 
     Parameters
@@ -371,6 +395,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         Extra keyword arguments of the hazard class.
     match_threads : int, optional
         Threads for ``ck.match``'s searches.
+    progress : callable, optional
+        Called as ``progress(k, n)`` after step k of n (e.g. a progress bar).
 
     Returns
     -------
@@ -509,6 +535,9 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 getattr(log, action)(inc, at=t, actor="responder", department=kw.get("department", ""))
 
     known = set(place_ids.tolist())
+    depth_rows: List[np.ndarray] = []
+    route_frames: List[pd.DataFrame] = []
+    closed_steps: Dict[int, List[int]] = {}  # edge → [first step time, steps closed]
 
     def evac_remaining(t: int) -> np.ndarray:
         remain = np.ones(n_cells)
@@ -633,7 +662,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             sup = stock_ref[0]
             sup = sup[sup.quantity > 0].rename(columns={"holder": "id"})
             if len(needs):
-                mr = match(net, sup, needs, teams=teams, routes=False, threads=match_threads)
+                mr = match(net, sup, needs, teams=teams, routes=True, threads=match_threads)
                 nf = mr.needs.copy()
                 nf["place"] = needs.place.to_numpy()
                 nf["people"] = needs.people.to_numpy()
@@ -674,6 +703,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 s["quantity"] = s.quantity.to_numpy() - take.reindex(
                     pd.MultiIndex.from_arrays([s.holder, s.type]), fill_value=0).to_numpy()
                 hand_frames.append(ho)
+                route_frames.append(ho[["time", "depot", "need", "place", "type", "quantity", "time_s"]].assign(
+                    route=al.route.to_numpy()))
             clock.lap("ledger")
             # 8. incidents: cells newly crossing the trapped threshold, key sites newly flooded
             new_cells = np.flatnonzero((trapped >= max(plan.incident_trapped, 1e-9)) & ~crossed)
@@ -687,6 +718,9 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 new_incident("flooding", str(sites.id.iat[w]), t_prev, t, "drainage")
             drain_events(t)
             clock.lap("incidents")
+            depth_rows.append(np.asarray(state.depth_m, dtype=np.float32))
+            for e in np.asarray(state.closed_edges, dtype=np.int64).tolist():
+                closed_steps.setdefault(e, [t, 0])[1] += 1
             haz_rows.append({"time": from_seconds(t), "trapped": float(trapped.sum()), "evacuated": evacuated,
                              "closed_edges": sm["closed_edges"], "slowed_edges": sm["slowed_edges"],
                              "flooded_cells": sm["flooded_cells"], "max_depth_m": sm["depth_m_max"],
@@ -710,6 +744,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                              "incident_reports": int(state.new_incidents)})
         clock.close()
         t_prev = t
+        if progress is not None:
+            progress(k, n_steps)
 
     # ---- the end: review ----------------------------------------------------
     wall1 = _wall.perf_counter()
@@ -780,6 +816,9 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     kp["units_prepositioned"] = float(prepositioned.quantity.sum()) if len(prepositioned) else 0.0
     kp["review_overall"] = float(rev.overall)
 
+    geo = _geometry(city, places, cells, keep, place_ids, route_frames, closed_steps, step_s, n_cells)
+    cap = _cap_xml(board, places, plan, seed, hazard)
+
     final = stock_ref[0]
     timings = pd.DataFrame(clock.rows, index=tix).fillna(0.0)
     return ScenarioResult(
@@ -789,11 +828,57 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         stock_initial=stock_initial.reset_index(drop=True),
         stock_final=final[["holder", "type", "quantity"]].reset_index(drop=True),
         timings=timings, timings_fixed=timings_fixed, obligations=obligations, alert_history=history,
-        prepositioned=prepositioned, _kpis=kp)
+        prepositioned=prepositioned, depth_m=(np.vstack(depth_rows) if depth_rows
+                                              else np.zeros((0, n_cells), np.float32)), cap=cap, **geo, _kpis=kp)
+
+
+def _geometry(city: Any, places: pd.DataFrame, cells: pd.DataFrame, keep: np.ndarray, place_ids: np.ndarray,
+              route_frames: List[pd.DataFrame], closed_steps: Dict[int, List[int]], step_s: int,
+              n_cells: int) -> Dict[str, pd.DataFrame]:
+    """Coordinates the report and the GeoJSON need, so a result stays usable without its city."""
+    pg = places.set_index("id").loc[place_ids[keep], ["kind", "lon", "lat", "population"]].reset_index()
+    cg = cells[["id", "lon", "lat", "population"]].copy()
+    rows, cols = city.shape
+    lon = cells.lon.to_numpy().reshape(rows, cols)
+    lat = cells.lat.to_numpy().reshape(rows, cols)
+    # half the spacing to the neighbouring cell centre (the grid is regular in metres)
+    cg["dlon"] = float(np.abs(np.diff(lon, axis=1)).mean()) / 2 if cols > 1 else 0.005
+    cg["dlat"] = float(np.abs(np.diff(lat, axis=0)).mean()) / 2 if rows > 1 else 0.005
+    nodes = city.nodes
+    nlon, nlat = nodes.lon.to_numpy(), nodes.lat.to_numpy()
+    if route_frames:
+        rt = pd.concat(route_frames, ignore_index=True)
+        rt["coords"] = [list(zip(nlon[r].round(6).tolist(), nlat[r].round(6).tolist())) for r in rt.pop("route")]
+    else:
+        rt = pd.DataFrame(columns=["time", "depot", "need", "place", "type", "quantity", "time_s", "coords"])
+    roads = city.roads
+    e = np.fromiter(closed_steps, dtype=np.int64, count=len(closed_steps))
+    fr, to = roads["from"].to_numpy()[e], roads["to"].to_numpy()[e]
+    cl = pd.DataFrame({"edge": e, "lon0": nlon[fr], "lat0": nlat[fr], "lon1": nlon[to], "lat1": nlat[to],
+                       "first_closed": [from_seconds(closed_steps[x][0]) for x in e.tolist()],
+                       "hours_closed": [closed_steps[x][1] * step_s / _H for x in e.tolist()]})
+    return {"place_geo": pg, "cell_geo": cg, "routes": rt, "closures": cl.sort_values("edge", ignore_index=True)}
+
+
+def _cap_xml(board: Any, places: pd.DataFrame, plan: Plan, seed: int, hazard: str) -> List[str]:
+    """CAP 1.2 XML of the board's transitions: a 1 km circle around each place that changed level."""
+    hist = board.history()
+    if not len(hist):
+        return []
+    pl = places.set_index("id").loc[pd.unique(hist.subject)]
+    areas = {i: _core.CapArea(f"{i} ({k})", circles=[_core.CapCircle(float(la), float(lo), 1.0)])
+             for i, k, lo, la in zip(pl.index, pl.kind, pl.lon, pl.lat)}
+    msgs = board.cap_messages(sender="scenario@crisiskit.example", sender_name="crisiskit scenario engine",
+                              identifier_prefix=f"crisiskit-scenario-{plan.name}-{seed}", offset="+08:00",
+                              status="Exercise", areas=areas,
+                              event="暴雨 Rainstorm" if hazard == "rainstorm" else "人群聚集 Crowd gathering",
+                              category="Met" if hazard == "rainstorm" else "Safety")
+    return [_core.to_cap(m) for m in msgs]
 
 
 def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[int] = (0,), *,
-            hazard: str = "rainstorm", start: Any, **kwargs: Any) -> pd.DataFrame:
+            hazard: str = "rainstorm", start: Any, progress: Optional[Callable[[int, int], None]] = None,
+            on_result: Optional[Callable[[ScenarioResult], None]] = None, **kwargs: Any) -> pd.DataFrame:
     """Run every plan on every seed (same city, same storms) and tabulate the KPIs.
 
     Parameters
@@ -804,6 +889,11 @@ def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[i
         Each seed fixes the hazard and the delays; every plan sees the same.
     hazard, start, **kwargs :
         As :func:`run`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` over all runs' steps.
+    on_result : callable, optional
+        Called with each :class:`ScenarioResult` as it completes (e.g. to
+        keep one for :func:`report`).
 
     Returns
     -------
@@ -811,8 +901,14 @@ def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[i
         One row per plan × seed: ``plan``, ``seed``, then ``KPI_COLUMNS``.
     """
     rows = []
-    for p in plans:
-        for s in seeds:
-            r = run(city, hazard, p, start=start, seed=int(s), **kwargs)
-            rows.append({"plan": r.plan.name, "seed": int(s), **r.kpis().to_dict()})
+    runs = [(p, int(s)) for p in plans for s in seeds]
+    for i, (p, s) in enumerate(runs):
+        cb = None
+        if progress is not None:
+            def cb(k: int, n: int, i: int = i) -> None:
+                progress(i * n + k, len(runs) * n)
+        r = run(city, hazard, p, start=start, seed=s, progress=cb, **kwargs)
+        if on_result is not None:
+            on_result(r)
+        rows.append({"plan": r.plan.name, "seed": int(s), **r.kpis().to_dict()})
     return pd.DataFrame(rows, columns=["plan", "seed", *KPI_COLUMNS])
