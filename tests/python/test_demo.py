@@ -12,7 +12,7 @@ from crisiskit import cli, demo
 
 
 def test_demo_prints_the_timeline_and_writes_valid_cap(tmp_path, capsys):
-    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert cli.main(["grading-demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "ALERT TIMELINE (+08:00)" in out
     assert "信息报送 information report" in out and "全员响应 full response, immediately" in out
@@ -36,9 +36,9 @@ def test_demo_is_deterministic():
 def test_console_script_and_module_entry_points(tmp_path):
     exe = shutil.which("crisiskit", path=os.path.dirname(sys.executable))
     assert exe, "console script not installed"
-    r = subprocess.run([exe, "demo", "--out", str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([exe, "demo", "--grading", "--out", str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, "-m", "crisiskit", "demo", "--out", str(tmp_path / "b")],
+    r = subprocess.run([sys.executable, "-m", "crisiskit", "grading-demo", "--out", str(tmp_path / "b")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
