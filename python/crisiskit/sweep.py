@@ -4,7 +4,7 @@
 :func:`ck.scenario.run` once per plan × seed and tabulates the KPIs, one
 row per run in plan-major, seed-minor order whatever order the runs finish
 in. Without a client the runs go one after the other (or on a small thread
-pool: the C++ cores release the GIL); with a ``dask.distributed.Client``
+pool); with a ``dask.distributed.Client``
 each run is one task on the cluster. Every task is a pure function of
 pickle-friendly arguments (the city, a frozen :class:`Plan`, an int seed,
 the run's keyword arguments) that returns a plain dict, so the frame is the
@@ -103,9 +103,11 @@ def sweep(city_or_params: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Se
         runs are deterministic and nothing is shared between them).
     hazard : {"rainstorm", "crowd"}
     threads : int, optional
-        Without a client: run on this many threads (the C++ cores release
-        the GIL, so 2–4 help on a multi-core machine); default one after the
-        other. Results are the same either way.
+        Without a client: run on this many threads; default one after the
+        other. Results are the same either way. The C++ cores release the
+        GIL but much of a run is pandas that holds it: on 2 cores, 2 threads
+        were no faster (0.83–1.01×, benchmarks/README.md) while a 2-process
+        Dask ``LocalCluster`` was 1.5–1.8× faster.
     **run_kwargs :
         Passed to :func:`run` (``start`` is required; ``hours``, ``step``,
         ``hazard_params``, …). Must pickle when a client is given.
