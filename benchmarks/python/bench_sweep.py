@@ -41,6 +41,8 @@ def main():
     print(f"{a.population:,} people, {a.hours} h, {len(seq)} runs: sequential {t_seq:.2f} s, "
           f"threads=2 {t_thr:.2f} s ({t_seq / t_thr:.2f}x), Dask 2 processes {t_dk:.2f} s ({t_seq / t_dk:.2f}x); "
           f"identical: {seq.equals(thr) and seq.equals(dk)}")
+    if not (seq.equals(thr) and seq.equals(dk)):
+        raise SystemExit("the threaded or Dask sweep differs from the sequential one")
 
 
 if __name__ == "__main__":
