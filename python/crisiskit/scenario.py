@@ -735,8 +735,9 @@ class CrowdGathering:
 
 # The hourly loop through every core (second part); imported last because it uses the classes above.
 from .simulation import KPI_COLUMNS, PLANS, Plan, ScenarioResult, compare, run  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
-__all__ += ["Plan", "PLANS", "KPI_COLUMNS", "ScenarioResult", "run", "compare"]
+__all__ += ["Plan", "PLANS", "KPI_COLUMNS", "ScenarioResult", "run", "compare", "sweep"]
 from .report import report, to_geojson  # noqa: E402
 
 __all__ += ["report", "to_geojson"]

@@ -329,20 +329,24 @@ def _staging(cells: pd.DataFrame, sites: pd.DataFrame, shape: Tuple[int, int], r
     return pd.DataFrame(out, columns=["id", "area", "cell", "node", "lon", "lat"])
 
 
+def _resolve_plan(plan: Any, field: str, index: Optional[int]) -> Plan:
+    """A :class:`Plan` or a preset name → the Plan; anything else raises naming ``field[index]``."""
+    if isinstance(plan, str):
+        if plan not in PLANS:
+            raise invalid(field, index, plan, f"must be a Plan or one of {sorted(PLANS)}")
+        return PLANS[plan]
+    if not isinstance(plan, Plan):
+        raise invalid(field, index, type(plan).__name__, "must be a ck.scenario.Plan or a preset name")
+    return plan
+
+
 def _check_run_args(city: Any, hazard: str, plan: Any, hours: Any, step: Any) -> Tuple[Plan, int, int]:
     from .scenario import City
     if not isinstance(city, City):
         raise invalid("city", None, type(city).__name__, "must be a ck.scenario.City")
     if hazard not in ("rainstorm", "crowd"):
         raise invalid("hazard", None, hazard, "must be 'rainstorm' or 'crowd'")
-    if plan is None:
-        plan = PLANS["A"]
-    elif isinstance(plan, str):
-        if plan not in PLANS:
-            raise invalid("plan", None, plan, f"must be a Plan or one of {sorted(PLANS)}")
-        plan = PLANS[plan]
-    elif not isinstance(plan, Plan):
-        raise invalid("plan", None, type(plan).__name__, "must be a ck.scenario.Plan or a preset name")
+    plan = PLANS["A"] if plan is None else _resolve_plan(plan, "plan", None)
     try:
         step_s = int(pd.Timedelta(step).total_seconds())
     except (TypeError, ValueError):
@@ -898,7 +902,8 @@ def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[i
     Returns
     -------
     pandas.DataFrame
-        One row per plan × seed: ``plan``, ``seed``, then ``KPI_COLUMNS``.
+        One row per plan × seed: ``plan``, ``seed``, then ``KPI_COLUMNS``;
+        :func:`sweep` with no client (it also takes a Dask client).
     """
     rows = []
     runs = [(p, int(s)) for p in plans for s in seeds]
