@@ -905,15 +905,7 @@ def compare(city: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Sequence[i
         One row per plan × seed: ``plan``, ``seed``, then ``KPI_COLUMNS``;
         :func:`sweep` with no client (it also takes a Dask client).
     """
-    rows = []
-    runs = [(p, int(s)) for p in plans for s in seeds]
-    for i, (p, s) in enumerate(runs):
-        cb = None
-        if progress is not None:
-            def cb(k: int, n: int, i: int = i) -> None:
-                progress(i * n + k, len(runs) * n)
-        r = run(city, hazard, p, start=start, seed=s, progress=cb, **kwargs)
-        if on_result is not None:
-            on_result(r)
-        rows.append({"plan": r.plan.name, "seed": int(s), **r.kpis().to_dict()})
+    from .sweep import _check_plans, _check_seeds, _run_in_turn
+    jobs = [(p, s) for p in _check_plans(plans) for s in _check_seeds(seeds)]
+    rows = _run_in_turn(city, jobs, hazard, dict(kwargs, start=start), progress, on_result)
     return pd.DataFrame(rows, columns=["plan", "seed", *KPI_COLUMNS])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,26 @@ def _build_city(params: Mapping[str, Any]) -> Any:
 
 def _kpi_row(city: Any, plan: Any, seed: int, hazard: str, run_kwargs: Mapping[str, Any]) -> Dict[str, Any]:
     """One run's ``plan``, ``seed`` and KPIs as a dict (the task a sweep runs; pure, reads no globals)."""
+    return _run_in_turn(city, [(plan, seed)], hazard, run_kwargs)[0]
+
+
+def _run_in_turn(city: Any, jobs: Sequence[Any], hazard: str, run_kwargs: Mapping[str, Any],
+                 progress: Optional[Callable[[int, int], None]] = None,
+                 on_result: Optional[Callable[[Any], None]] = None) -> List[Dict[str, Any]]:
+    """The (plan, seed) jobs one after the other in this process: the sequential
+    sweep and :func:`ck.scenario.compare` (which adds the progress and result callbacks)."""
     from .simulation import run
-    r = run(city, hazard, plan, seed=int(seed), **dict(run_kwargs))
-    return {"plan": r.plan.name, "seed": int(seed), **r.kpis().to_dict()}
+    rows = []
+    for i, (p, s) in enumerate(jobs):
+        cb = None
+        if progress is not None:
+            def cb(k: int, n: int, i: int = i) -> None:
+                progress(i * n + k, len(jobs) * n)
+        r = run(city, hazard, p, seed=int(s), progress=cb, **dict(run_kwargs))
+        if on_result is not None:
+            on_result(r)
+        rows.append({"plan": r.plan.name, "seed": int(s), **r.kpis().to_dict()})
+    return rows
 
 
 def _check_plans(plans: Any) -> List[Any]:
@@ -162,7 +179,7 @@ def sweep(city_or_params: Any, plans: Sequence[Any] = ("A", "B", "C"), seeds: Se
     if isinstance(city, dict):
         city = _build_city(city)
     if threads is None or threads == 1 or len(jobs) == 1:
-        rows = [_kpi_row(city, p, s, hazard, run_kwargs) for p, s in jobs]
+        rows = _run_in_turn(city, jobs, hazard, run_kwargs)
     else:
         # Build the city's lazily memoised tables once, before the threads share it.
         for key in ("places", "cells", "sites"):

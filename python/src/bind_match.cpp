@@ -237,17 +237,14 @@ void bind_match(py::module_& m) {
       [](py::dict places, const std::vector<std::string>& type, const std::vector<int>& basis,
          const std::vector<double>& rate, const std::vector<double>& days, const std::vector<double>& deadline_s,
          double gamma) {
-        std::vector<F64> keep;
-        auto col = [&](const char* name, const char* field) {
-          if (!places.contains(name) || places[name].is_none()) return Span<const double>();
-          keep.push_back(array_1d<double>(places[name], field));
-          return Span<const double>(keep.back().data(), static_cast<std::size_t>(keep.back().size()));
-        };
-        keep.reserve(7);
-        PlaceDamage pd{col("population", "places.population"),           col("vulnerable", "places.vulnerable"),
-                       col("affected_share", "places.affected_share"),   col("displaced_share", "places.displaced_share"),
-                       col("water_outage", "places.water_outage"),       col("power_outage", "places.power_outage"),
-                       col("trapped", "places.trapped")};
+        DictColumns c{places, {}};
+        PlaceDamage pd{c.f64("population", "places.population"),
+                       c.f64("vulnerable", "places.vulnerable"),
+                       c.f64("affected_share", "places.affected_share"),
+                       c.f64("displaced_share", "places.displaced_share"),
+                       c.f64("water_outage", "places.water_outage"),
+                       c.f64("power_outage", "places.power_outage"),
+                       c.f64("trapped", "places.trapped")};
         std::vector<NeedRule> rules(type.size());
         for (std::size_t r = 0; r < type.size(); ++r) {
           CRISISKIT_CHECK(basis[r] >= 0 && basis[r] <= static_cast<int>(NeedBasis::VULNERABLE), "rules.basis",

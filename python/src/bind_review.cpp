@@ -13,29 +13,6 @@ namespace crisiskit::python {
 
 namespace {
 
-using I64 = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-using F64 = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-// Arrays read from a dict of columns; a missing or None key is an empty span.
-struct Columns {
-  py::dict d;
-  std::vector<py::object> keep;
-
-  bool has(const char* k) const { return d.contains(k) && !d[k].is_none(); }
-  Span<const std::int64_t> i64(const char* k, const char* field) {
-    if (!has(k)) return {};
-    I64 a = array_1d<std::int64_t>(d[k], field);
-    keep.push_back(a);
-    return {a.data(), static_cast<std::size_t>(a.size())};
-  }
-  Span<const double> f64(const char* k, const char* field) {
-    if (!has(k)) return {};
-    F64 a = array_1d<double>(d[k], field);
-    keep.push_back(a);
-    return {a.data(), static_cast<std::size_t>(a.size())};
-  }
-};
-
 py::dict stats(const DelayStats& s) {
   py::dict d;
   d["n"] = s.n;
@@ -227,12 +204,12 @@ void bind_review(py::module_& m) {
           if (wd.contains("dimension")) w.dimension = wd["dimension"].cast<std::array<double, 4>>();
         }
 
-        Columns a{alerts.is_none() ? py::dict() : alerts.cast<py::dict>(), {}};
-        Columns in{incidents.is_none() ? py::dict() : incidents.cast<py::dict>(), {}};
-        Columns s{slas.is_none() ? py::dict() : slas.cast<py::dict>(), {}};
-        Columns c{coordination.is_none() ? py::dict() : coordination.cast<py::dict>(), {}};
-        Columns op{opinion.is_none() ? py::dict() : opinion.cast<py::dict>(), {}};
-        Columns rl{releases.is_none() ? py::dict() : releases.cast<py::dict>(), {}};
+        DictColumns a{alerts.is_none() ? py::dict() : alerts.cast<py::dict>(), {}};
+        DictColumns in{incidents.is_none() ? py::dict() : incidents.cast<py::dict>(), {}};
+        DictColumns s{slas.is_none() ? py::dict() : slas.cast<py::dict>(), {}};
+        DictColumns c{coordination.is_none() ? py::dict() : coordination.cast<py::dict>(), {}};
+        DictColumns op{opinion.is_none() ? py::dict() : opinion.cast<py::dict>(), {}};
+        DictColumns rl{releases.is_none() ? py::dict() : releases.cast<py::dict>(), {}};
 
         // Levels travel as int64 and are range-checked before narrowing.
         std::vector<std::int8_t> levels;

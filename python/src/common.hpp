@@ -11,6 +11,7 @@
 
 #include "crisiskit/alert/level.hpp"
 #include "crisiskit/core/error.hpp"
+#include "crisiskit/core/span.hpp"
 #include "crisiskit/core/time.hpp"
 
 namespace crisiskit::python {
@@ -176,6 +177,26 @@ py::array_t<T, py::array::c_style | py::array::forcecast> array_1d(py::handle v,
   check_1d(a, field);
   return a;
 }
+
+// 1-D arrays read from a dict of columns (keys → array-likes); a missing or
+// None key is an empty span. The arrays are kept alive as long as this is.
+struct DictColumns {
+  py::dict d;
+  std::vector<py::object> keep;
+
+  bool has(const char* k) const { return d.contains(k) && !d[k].is_none(); }
+  Span<const std::int64_t> i64(const char* k, const char* field) { return span<std::int64_t>(k, field); }
+  Span<const double> f64(const char* k, const char* field) { return span<double>(k, field); }
+
+ private:
+  template <class T>
+  Span<const T> span(const char* k, const char* field) {
+    if (!has(k)) return {};
+    auto a = array_1d<T>(d[k], field);
+    keep.push_back(a);
+    return {a.data(), static_cast<std::size_t>(a.size())};
+  }
+};
 
 // An AlertLevel from a member, its number or its name.
 inline AlertLevel level_arg(py::handle v, const char* field = "level") {
