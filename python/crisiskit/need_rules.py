@@ -40,6 +40,16 @@ _PLACE_COLUMNS = ("population", "vulnerable", "affected_share", "displaced_share
 _PASS_THROUGH = ("node", "lon", "lat")
 
 
+def _numbers(col: pd.Series, field: str) -> np.ndarray:
+    """A column as float64; text or other non-numbers are named by row (NaN stays NaN, for C++ to refuse)."""
+    num = pd.to_numeric(col, errors="coerce")
+    bad = num.isna().to_numpy() & col.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise invalid(field, i, col.iloc[i], "must be a number")
+    return num.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def derive_needs(places: Any, rules: Any = None, *, gamma: float = 1.0,
                  priority_weights: Optional[Mapping[str, float]] = None) -> pd.DataFrame:
     """Needs of every place from its population and damage.
@@ -123,7 +133,7 @@ def derive_needs(places: Any, rules: Any = None, *, gamma: float = 1.0,
         codes.append(basis_code[b])
     deadline = (np.asarray(rl["deadline_s"], dtype=float) if "deadline_s" in rl.columns
                 else np.full(len(rl), np.inf))
-    columns = {c: np.asarray(pl[c], dtype=float) for c in _PLACE_COLUMNS if c in pl.columns}
+    columns = {c: _numbers(pl[c], f"places.{c}") for c in _PLACE_COLUMNS if c in pl.columns}
     rule_type = rl["type"].astype(str).tolist()
     d = _core._derive_needs(columns, rule_type, codes, np.asarray(rl["rate"], dtype=float).tolist(),
                             np.asarray(rl["days"], dtype=float).tolist(), deadline.tolist(), float(gamma))

@@ -121,6 +121,8 @@ def test_derived_needs_feed_match():
     ({"population": [100, 100], "affected_share": [0.1, 0.1], "vulnerable": [10, 101]}, "places.vulnerable", 1, "101"),
     ({"population": [100, 100], "affected_share": [0.1, 0.1], "trapped": [np.nan, 0]}, "places.trapped", 0, "nan"),
     ({"population": [100], "affected_share": [0.1], "priority": ["castle"]}, "places.priority", 0, "castle"),
+    ({"population": [100, "many"], "affected_share": [0.1, 0.1]}, "places.population", 1, "many"),
+    ({"population": [100, 100], "affected_share": [0.1, np.inf]}, "places.affected_share", 1, "inf"),
 ])
 def test_bad_places_name_field_row_value(places, field, row, value):
     with pytest.raises(ValueError) as e:
@@ -128,6 +130,12 @@ def test_bad_places_name_field_row_value(places, field, row, value):
     assert isinstance(e.value, ck.InvalidInput)
     assert (e.value.field, e.value.index) == (field, row)
     assert value in str(e.value)
+
+
+def test_empty_places_and_huge_population():
+    assert len(ck.derive_needs({"population": [], "affected_share": []})) == 0
+    with pytest.raises(ck.InvalidInput, match="more than 2\\^50 units at place row 0"):
+        ck.derive_needs({"population": [1e30], "affected_share": [1.0]})
 
 
 def test_bad_rules_and_missing_columns():
