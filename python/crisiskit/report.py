@@ -276,6 +276,7 @@ def report(result: Any, comparison: Optional[pd.DataFrame] = None, path: Any = "
     head = "".join(f'<span class="kpi"><b>{v}</b>{html.escape(n)}</span>' for n, v in [
         ("people in need", f"{k.people_in_need:,.0f}"), ("reached in time", f"{k.reached_share:.0%}"),
         ("trapped-hours", f"{k.trapped_hours:,.0f}"), ("peak trapped", f"{k.peak_trapped:,.0f}"),
+        ("rescued", f"{k.rescued:,.0f}"),
         ("incidents", f"{k.incidents:.0f}"), ("overdue obligations", f"{k.overdue_obligations:.0f}"),
         ("units handed out", f"{k.units_handed_out:,.0f}"), ("review score", f"{k.review_overall:.1f}")])
     hist = r.alert_history

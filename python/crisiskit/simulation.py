@@ -28,7 +28,7 @@ from .after_action import Review, review
 from .allocation import match
 from .incident import IncidentLog
 from .ledger import Ledger
-from .need_rules import derive_needs
+from .need_rules import NEED_RULES, derive_needs
 from .severity import SeverityTracker
 
 __all__ = ["Plan", "PLANS", "ScenarioResult", "run", "compare", "KPI_COLUMNS"]
@@ -38,6 +38,7 @@ _UNITS = {"water": "litre", "food": "ration"}  # other stock types are counted i
 _HIGH = ("hospital", "nursing_home")  # the priority classes a KPI singles out as "high"
 _PRIORITIES = ("hospital", "nursing_home", "school", "shelter", "residential", "other")
 _SITE_KINDS = ("school", "nursing_home", "hospital", "subway_station")
+_BOAT = "boat"  # the stock type lent to places with trapped people and returned (see Plan.boat_trips_per_h)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,22 @@ class Plan:
     evacuate_share, evacuate_over_h : float
         Share of the flood-prone cells' residents evacuated, reached
         linearly over ``evacuate_over_h`` hours. Evacuees leave the cells
-        (no longer exposed or trapped there) and need food, tents and
-        medical kits at the shelters (the staging points), as ``shelter``.
+        (no longer exposed or trapped there).
+    shelter_share : float
+        Share of the evacuees who go to the public shelters (the staging
+        points, priority ``shelter``) and need food, tents and medical kits
+        there; the rest stay with family or in hotels and need nothing from
+        the response stock. 0.2 is a planning default: evacuation studies
+        commonly find that a minority of evacuees, of the order of one in
+        five or fewer, use public shelters.
+    boat_trips_per_h, rescue_per_member_h : float
+        Rescue throughput. A boat (``boat`` stock, lent to a place with
+        trapped people and returned to its holder once it is no longer
+        needed there) lifts ``1 / rate`` people a trip (8 under the default
+        need rule) and makes ``boat_trips_per_h`` trips an hour; a rescue
+        team brings out ``rescue_per_member_h`` people per member per hour.
+        Both work only for the part of a step left after their travel time.
+        Rescued people are no longer trapped (planning defaults 2 and 1).
     flood_prone_quantile : float
         Populated cells at or below this elevation quantile, and every cell
         holding a ``low_lying_area``, are flood-prone.
@@ -92,6 +107,9 @@ class Plan:
     evacuate_hour: Optional[float] = None
     evacuate_share: float = 0.7
     evacuate_over_h: float = 6.0
+    shelter_share: float = 0.2
+    boat_trips_per_h: float = 2.0
+    rescue_per_member_h: float = 1.0
     flood_prone_quantile: float = 0.1
     report_delay_min: float = 20.0
     dispatch_delay_min: float = 15.0
@@ -110,12 +128,13 @@ class Plan:
         th = tuple(float(x) for x in self.thresholds)
         if len(th) != 4 or any(not np.isfinite(x) for x in th) or any(b <= a for a, b in zip(th, th[1:])):
             raise invalid("plan.thresholds", None, self.thresholds, "must be 4 increasing finite scores")
-        for f in ("preposition_share", "evacuate_share", "flood_prone_quantile"):
+        for f in ("preposition_share", "evacuate_share", "shelter_share", "flood_prone_quantile"):
             v = getattr(self, f)
             if not (0 <= float(v) <= 1):
                 raise invalid(f"plan.{f}", None, v, "must be in [0, 1]")
         for f in ("report_delay_min", "dispatch_delay_min", "sign_delay_min", "on_site_delay_min", "handle_delay_h",
                   "feedback_delay_min", "info_delay_h", "obligation_delay_h", "delay_sigma", "evacuate_over_h",
+                  "boat_trips_per_h", "rescue_per_member_h",
                   "incident_trapped", "incident_depth_m"):
             v = getattr(self, f)
             if not (np.isfinite(float(v)) and float(v) >= 0):
@@ -146,7 +165,8 @@ PLANS: Dict[str, Plan] = {
 KPI_COLUMNS: Tuple[str, ...] = (
     "people_in_need", "people_reached", "reached_share", "trapped_hours", "peak_trapped",
     "obligations", "overdue_obligations", "incidents", "incidents_closed",
-    *(f"unmet_share_{p}" for p in _PRIORITIES), "unmet_share_high", "unmet_share",
+    "rescued", "peak_sheltered",
+    *(f"unmet_share_{p}" for p in _PRIORITIES), "unmet_share_high", "unmet_share", "unmet_unit_hours",
     "fairness_jain", "travel_unit_hours", "units_handed_out", "units_prepositioned", "review_overall")
 
 
@@ -176,14 +196,24 @@ class ScenarioResult:
     coverage : pandas.DataFrame
         Per step and priority class: ``need`` (outstanding units), ``served``,
         ``unmet`` (served + unmet = need).
+    per_need : pandas.DataFrame
+        One row per need over the run: ``need, quantity`` (its largest
+        requirement), ``served`` (the most met), ``unmet``, ``priority``,
+        ``place`` — what the ``unmet_share`` KPIs and the review read.
     hazard_frame : pandas.DataFrame
-        Per step: ``trapped`` (after evacuation), ``evacuated``,
+        Per step: ``trapped`` (after evacuation and rescue), ``evacuated``,
+        ``sheltered`` (evacuees in public shelters), ``rescued`` (so far),
+        ``boats_on_loan``,
         ``closed_edges``, ``slowed_edges``, ``flooded_cells``,
         ``max_depth_m``, ``without_power``, ``without_water`` (rainstorm) or
         ``crowd``, ``heat``, ``negative_share`` (crowd).
     handouts : pandas.DataFrame
         Every stock hand-out: ``time, depot, type, quantity, need, place,
         priority, time_s`` (travel seconds).
+    returns : pandas.DataFrame
+        Boats handed back (RETURN in the ledger) once a place needs fewer:
+        ``time, place, need, depot, type, quantity``. Boats handed out and
+        not returned are still on loan at the end.
     needs : pandas.DataFrame
         Every step's matched needs (``time`` + ``MatchResult.needs`` columns
         and ``place``, ``people``), what the review reads.
@@ -239,6 +269,8 @@ class ScenarioResult:
     obligations: pd.DataFrame
     alert_history: pd.DataFrame
     prepositioned: pd.DataFrame
+    per_need: pd.DataFrame = field(default_factory=pd.DataFrame)
+    returns: pd.DataFrame = field(default_factory=pd.DataFrame)
     place_geo: pd.DataFrame = field(default_factory=pd.DataFrame)
     cell_geo: pd.DataFrame = field(default_factory=pd.DataFrame)
     depth_m: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
@@ -262,13 +294,21 @@ class ScenarioResult:
           opened; those completed after their due time or still open past
           due at the end.
         - ``incidents`` / ``incidents_closed``: reported; in FEEDBACK or later.
-        - ``unmet_share_<class>``: Σ unmet / Σ outstanding need over all
-          steps (unit-steps: need left unmet for longer weighs more);
+        - ``rescued``: people brought out by boats and rescue teams;
+          ``peak_sheltered``: the most evacuees in public shelters at once.
+        - ``unmet_share_<class>``: per need (one place's need of one type),
+          its requirement is the largest it reached (outstanding + already
+          delivered or on loan) and what was met the most units delivered
+          (consumables), lent at once (boats) or served in one step (rescue
+          teams); the share is Σ (requirement − met) / Σ requirement over
+          the class's needs, so a need counts once however long it waits.
           ``unmet_share_high`` for hospitals and nursing homes together;
-          ``unmet_share`` overall.
-        - ``fairness_jain``: Jain's index (Σx)² / (n Σx²) of the share of
-          its total need each place received, over places with stock needs
-          (1 = every place got the same share).
+          ``unmet_share`` overall. The table is ``ScenarioResult.per_need``.
+        - ``unmet_unit_hours``: Σ over steps of the units left unmet × step
+          hours (``coverage``), the waiting the shares do not show.
+        - ``fairness_jain``: Jain's index (Σx)² / (n Σx²) of x = met /
+          requirement per place, over places with needs (1 = every place
+          got the same share).
         - ``travel_unit_hours``: Σ hand-out quantity × travel time (h), the
           transport cost; ``units_handed_out``; ``units_prepositioned``.
         - ``review_overall``: ``ck.review``'s overall score (0–100).
@@ -492,6 +532,13 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     delivered: Dict[str, int] = {}          # need id → units handed out so far (stock types)
     required: Dict[str, int] = {}           # need id → largest outstanding + delivered seen
     need_place: Dict[str, str] = {}
+    need_priority: Dict[str, str] = {}
+    met_max: Dict[str, int] = {}            # need id → most units delivered (stock), lent (boats) or served (teams)
+    lent: Dict[str, Dict[str, int]] = {}    # boat need id → {holder: boats on loan there}
+    rescued_at: Dict[str, float] = {}       # needs-place id → people rescued there so far
+    rescued_total = [0.0]
+    team_size = dict(zip(city.teams.id, city.teams.headcount.astype(float)))
+    boat_rate = float(NEED_RULES.set_index("type").rate.get(_BOAT, 0.125))  # boats per trapped person
     first_seen: Dict[str, Tuple[float, bool]] = {}  # place → (people, all met) at its first step with need
     crossed = np.zeros(n_cells, bool)
     site_flooded = np.zeros(len(sites), bool)
@@ -501,7 +548,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     scheduled_obl: Dict[int, int] = {}     # obligation id → completion time
     n_inc = [0]
     score_rows, level_rows, alert_rows, cov_rows, haz_rows = [], [], [], [], []
-    hand_frames, need_frames = [], []
+    hand_frames, need_frames, return_frames = [], [], []
     opinion_rows: List[Dict[str, Any]] = []
     times: List[int] = []
 
@@ -621,9 +668,17 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
 
         if hazard == "rainstorm":
             remain = evac_remaining(t)
-            trapped = state.trapped * remain
             evacuated = float(pop @ (1 - remain))
             sm = state.summary()
+            # who is where: evacuees have left; the rescued are no longer trapped
+            npl = state.needs_places()
+            rc = row_cell.reindex(npl["id"]).to_numpy()
+            f = remain[rc]
+            for c in ("population", "vulnerable", "trapped"):
+                npl[c] = npl[c].to_numpy() * f
+            if rescued_at:
+                npl["trapped"] = np.maximum(npl.trapped.to_numpy() - npl["id"].map(rescued_at).fillna(0.0).to_numpy(), 0.0)
+            trapped = np.bincount(rc, weights=npl.trapped.to_numpy(), minlength=n_cells)
             # 4. severity every interval
             if last_sev is None or t - last_sev >= sev_s:
                 depth_sites = state.depth_m[sites.cell.to_numpy()]
@@ -638,13 +693,10 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 last_sev = t
             clock.lap("severity")
             # 5. needs (outstanding = derived − delivered), evacuees at shelters
-            npl = state.needs_places()
-            rc = row_cell.reindex(npl["id"]).to_numpy()
-            f = remain[rc]
-            for c in ("population", "vulnerable", "trapped"):
-                npl[c] = npl[c].to_numpy() * f
-            if evacuated > 0 and len(staging):
-                ev = np.bincount(shelter_of_cell, weights=pop * (1 - remain), minlength=len(staging))
+            sheltered = 0.0
+            if evacuated > 0 and len(staging) and plan.shelter_share > 0:
+                ev = np.bincount(shelter_of_cell, weights=pop * (1 - remain), minlength=len(staging)) * plan.shelter_share
+                sheltered = float(ev.sum())
                 sh = pd.DataFrame({"id": "shelter-" + staging.area, "kind": "shelter", "priority": "shelter", "population": ev,
                                    "vulnerable": 0.0, "affected_share": 1.0, "displaced_share": 1.0,
                                    "water_outage": 0.0, "power_outage": 0.0, "trapped": 0.0, "node": staging.node,
@@ -654,11 +706,14 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             needs = derive_needs(npl)
             stock_types = set(stock_ref[0].type)
             is_stock = needs.type.isin(stock_types).to_numpy()
-            got = np.array([delivered.get(x, 0) for x in needs.need], dtype=np.int64)
+            # outstanding = derived − already delivered (consumables) or on loan there (boats)
+            got = np.array([sum(lent[x].values()) if x in lent else delivered.get(x, 0) for x in needs.need],
+                           dtype=np.int64)
             needs["quantity"] = np.where(is_stock, np.maximum(needs.quantity.to_numpy() - got, 0), needs.quantity)
-            for nid, q, g, pl_ in zip(needs.need, needs.quantity, got, needs.place):
+            for nid, q, g, pl_, pr in zip(needs.need, needs.quantity, got, needs.place, needs.priority):
                 required[nid] = max(required.get(nid, 0), int(q) + int(g))
                 need_place[nid] = pl_
+                need_priority[nid] = pr
             needs = needs[needs.quantity > 0].reset_index(drop=True)
             clock.lap("needs")
             # 6. matching over the damaged network with what is left
@@ -671,11 +726,13 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 nf["place"] = needs.place.to_numpy()
                 nf["people"] = needs.people.to_numpy()
                 al = mr.allocations
+                al_team = al[al.kind == "team"]
                 al = al[al.kind == "stock"]
             else:
                 nf = pd.DataFrame(columns=["need", "type", "priority", "weight", "quantity", "served", "unmet",
                                            "reason", "place", "people"])
                 al = pd.DataFrame(columns=["supply", "need", "type", "quantity", "time_s"])
+                al_team = al
             nf.insert(0, "time", from_seconds(t))
             need_frames.append(nf)
             for p in _PRIORITIES:
@@ -700,8 +757,6 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                                                  "unit": [_UNITS.get(x, "unit") for x in ho.type], "from": ho.depot,
                                                  "to": ho.place, "need": ho.need, "actor": "logistics"}), time=t)
                 ledger.commit()
-                for nid, q in ho.groupby("need").quantity.sum().items():
-                    delivered[nid] = delivered.get(nid, 0) + int(q)
                 s = stock_ref[0]
                 take = ho.groupby(["depot", "type"]).quantity.sum()
                 s["quantity"] = s.quantity.to_numpy() - take.reindex(
@@ -709,6 +764,61 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                 hand_frames.append(ho)
                 route_frames.append(ho[["time", "depot", "need", "place", "type", "quantity", "time_s"]].assign(
                     route=al.route.to_numpy()))
+            else:
+                ho = None
+            # rescue in the coming step: boats on loan work the whole step, new ones and teams what is left
+            # of it after travelling; the rescued leave the trapped count from the next step on
+            step_h = step_s / _H
+            per_boat_h = plan.boat_trips_per_h / boat_rate if boat_rate > 0 else 0.0
+            cap: Dict[str, float] = {}
+            for nid, by_holder in lent.items():
+                cap[need_place[nid]] = cap.get(need_place[nid], 0.0) + per_boat_h * step_h * sum(by_holder.values())
+            if ho is not None:
+                for nid, dep, q, ts, ty in zip(ho.need, ho.depot, ho.quantity, ho.time_s, ho.type):
+                    if ty != _BOAT:
+                        delivered[nid] = delivered.get(nid, 0) + int(q)
+                        continue
+                    lent.setdefault(nid, {})
+                    lent[nid][dep] = lent[nid].get(dep, 0) + int(q)
+                    cap[need_place[nid]] = cap.get(need_place[nid], 0.0) + per_boat_h * int(q) * max(step_s - ts, 0.0) / _H
+            for nid, team, ts in zip(al_team.need, al_team.supply, al_team.time_s):
+                cap[need_place[nid]] = (cap.get(need_place[nid], 0.0) + plan.rescue_per_member_h
+                                        * team_size.get(team, 0.0) * max(step_s - ts, 0.0) / _H)
+            trapped_at = dict(zip(npl["id"], npl.trapped.to_numpy()))
+            for pl_, c_ in cap.items():
+                r_ = min(trapped_at.get(pl_, 0.0), c_)
+                if r_ > 0:
+                    rescued_at[pl_] = rescued_at.get(pl_, 0.0) + r_
+                    trapped_at[pl_] -= r_
+                    rescued_total[0] += r_
+            for nid, q, srv in zip(nf.need, nf.type, nf.served):
+                m = sum(lent[nid].values()) if nid in lent else delivered.get(nid, 0) if q in stock_types else int(srv)
+                met_max[nid] = max(met_max.get(nid, 0), int(m))
+            # boats no longer needed where they are go back to their holders (one per 1/rate still trapped kept)
+            back = []
+            for nid in sorted(lent):
+                keep = int(np.ceil(trapped_at.get(need_place[nid], 0.0) * boat_rate - 1e-9))
+                for dep in sorted(lent[nid]):
+                    on = lent[nid][dep]
+                    r_ = min(on, max(sum(lent[nid].values()) - keep, 0))
+                    if r_ > 0:
+                        back.append((dep, nid, r_))
+                        lent[nid][dep] = on - r_
+                if not any(lent[nid].values()):
+                    del lent[nid]
+            if back:
+                bk = pd.DataFrame(back, columns=["depot", "need", "quantity"])
+                return_frames.append(bk.assign(time=from_seconds(t), place=[need_place[x] for x in bk.need],
+                                               type=_BOAT)[["time", "place", "need", "depot", "type", "quantity"]])
+                ledger.append_many(pd.DataFrame({"kind": "RETURN", "item": _BOAT, "quantity": bk.quantity,
+                                                 "unit": "unit", "from": [need_place[x] for x in bk.need],
+                                                 "to": bk.depot, "need": bk.need, "actor": "fire_rescue"}), time=t)
+                ledger.commit()
+                s = stock_ref[0]
+                add = bk.groupby("depot").quantity.sum()
+                is_boat = (s.type == _BOAT).to_numpy()
+                s.loc[is_boat, "quantity"] = (s.quantity.to_numpy()[is_boat]
+                                              + add.reindex(s.holder[is_boat], fill_value=0).to_numpy())
             clock.lap("ledger")
             # 8. incidents: cells newly crossing the trapped threshold, key sites newly flooded
             new_cells = np.flatnonzero((trapped >= max(plan.incident_trapped, 1e-9)) & ~crossed)
@@ -726,6 +836,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             for e in np.asarray(state.closed_edges, dtype=np.int64).tolist():
                 closed_steps.setdefault(e, [t, 0])[1] += 1
             haz_rows.append({"time": from_seconds(t), "trapped": float(trapped.sum()), "evacuated": evacuated,
+                             "sheltered": sheltered, "rescued": rescued_total[0],
+                             "boats_on_loan": int(sum(sum(v.values()) for v in lent.values())),
                              "closed_edges": sm["closed_edges"], "slowed_edges": sm["slowed_edges"],
                              "flooded_cells": sm["flooded_cells"], "max_depth_m": sm["depth_m_max"],
                              "without_power": sm["without_power"], "without_water": sm["without_water"]})
@@ -743,7 +855,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             clock.lap("incidents")
             opinion_rows.append({"at": from_seconds(t), "negative_share": float(state.negative_share),
                                  "heat": float(state.heat)})
-            haz_rows.append({"time": from_seconds(t), "trapped": 0.0, "evacuated": 0.0, "crowd": float(state.crowd),
+            haz_rows.append({"time": from_seconds(t), "trapped": 0.0, "evacuated": 0.0, "sheltered": 0.0,
+                             "rescued": 0.0, "boats_on_loan": 0, "crowd": float(state.crowd),
                              "heat": float(state.heat), "negative_share": float(state.negative_share),
                              "incident_reports": int(state.new_incidents)})
         clock.close()
@@ -768,11 +881,20 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                  pd.DataFrame(columns=["time", "need", "type", "priority", "quantity", "served", "unmet", "place"]))
     handouts = (pd.concat(hand_frames, ignore_index=True) if hand_frames else
                 pd.DataFrame(columns=["time", "depot", "type", "quantity", "need", "place", "priority", "time_s"]))
+    returns = (pd.concat(return_frames, ignore_index=True) if return_frames else
+               pd.DataFrame(columns=["time", "place", "need", "depot", "type", "quantity"]))
     obligations = board.obligations()
     history = board.history()
     inc_frame, tr_frame = log.to_frame(), log.transitions_frame()
     pop_map = dict(zip(place_ids, places.population.to_numpy()))
-    rev_needs = needs_all[["quantity", "served", "unmet", "priority"]] if len(needs_all) else None
+    # one row per need: its largest requirement, the most of it met at once, the rest unmet
+    per_need = pd.DataFrame({"need": list(required), "quantity": np.array(list(required.values()), dtype=np.int64)})
+    per_need["served"] = np.minimum([met_max.get(x, 0) for x in per_need.need], per_need.quantity).astype(np.int64)
+    per_need["unmet"] = per_need.quantity - per_need.served
+    per_need["priority"] = [need_priority[x] for x in per_need.need]
+    per_need["place"] = [need_place[x] for x in per_need.need]
+    per_need = per_need[per_need.quantity > 0].reset_index(drop=True)
+    rev_needs = per_need[["quantity", "served", "unmet", "priority"]] if len(per_need) else None
     rev = review(inc_frame, tr_frame, alerts=history, obligations=obligations, needs=rev_needs,
                  opinion=pd.DataFrame(opinion_rows) if opinion_rows else None,
                  releases=[from_seconds(r) for r in releases if r <= t_end] or None,
@@ -798,23 +920,22 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         kp["overdue_obligations"] = 0.0
     kp["incidents"] = float(len(inc_frame))
     kp["incidents_closed"] = float(inc_frame.state.isin(["FEEDBACK", "ASSESSED"]).sum()) if len(inc_frame) else 0.0
-    by = cov.groupby("priority")[["need", "unmet"]].sum()
+    by = per_need.groupby("priority")[["quantity", "unmet"]].sum()
     for p in _PRIORITIES:
-        n_, u_ = (by.loc[p, "need"], by.loc[p, "unmet"]) if p in by.index else (0, 0)
+        n_, u_ = (by.loc[p, "quantity"], by.loc[p, "unmet"]) if p in by.index else (0, 0)
         kp[f"unmet_share_{p}"] = float(u_ / n_) if n_ > 0 else 0.0
     hi = by.reindex(list(_HIGH)).fillna(0).sum()
-    kp["unmet_share_high"] = float(hi.unmet / hi.need) if hi.need > 0 else 0.0
-    kp["unmet_share"] = float(by.unmet.sum() / by.need.sum()) if by.need.sum() > 0 else 0.0
-    if required:
-        req = pd.DataFrame({"need": list(required), "req": list(required.values())})
-        req["got"] = [delivered.get(x, 0) for x in req.need]
-        req["place"] = [need_place[x] for x in req.need]
-        req = req[req.req > 0]
-        pp = req.groupby("place")[["req", "got"]].sum()
-        x = (pp.got / pp.req).to_numpy()
+    kp["unmet_share_high"] = float(hi.unmet / hi.quantity) if hi.quantity > 0 else 0.0
+    kp["unmet_share"] = float(by.unmet.sum() / by.quantity.sum()) if by.quantity.sum() > 0 else 0.0
+    kp["unmet_unit_hours"] = float(cov.unmet.sum() * step_s / _H) if len(cov) else 0.0
+    if len(per_need):
+        pp = per_need.groupby("place")[["quantity", "served"]].sum()
+        x = (pp.served / pp.quantity).to_numpy()
         kp["fairness_jain"] = float(x.sum() ** 2 / (len(x) * (x ** 2).sum())) if (x ** 2).sum() > 0 else 0.0
     else:
         kp["fairness_jain"] = float("nan")
+    kp["rescued"] = float(rescued_total[0])
+    kp["peak_sheltered"] = float(haz.sheltered.max()) if len(haz) else 0.0
     kp["travel_unit_hours"] = float((handouts.quantity * handouts.time_s).sum() / _H) if len(handouts) else 0.0
     kp["units_handed_out"] = float(handouts.quantity.sum()) if len(handouts) else 0.0
     kp["units_prepositioned"] = float(prepositioned.quantity.sum()) if len(prepositioned) else 0.0
@@ -832,7 +953,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         stock_initial=stock_initial.reset_index(drop=True),
         stock_final=final[["holder", "type", "quantity"]].reset_index(drop=True),
         timings=timings, timings_fixed=timings_fixed, obligations=obligations, alert_history=history,
-        prepositioned=prepositioned, depth_m=(np.vstack(depth_rows) if depth_rows
+        prepositioned=prepositioned, per_need=per_need, returns=returns, depth_m=(np.vstack(depth_rows) if depth_rows
                                               else np.zeros((0, n_cells), np.float32)), cap=cap, **geo, _kpis=kp)
 
 

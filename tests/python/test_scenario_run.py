@@ -69,8 +69,13 @@ def test_ledger_matches_handouts_and_stock(runs):
         assert ho.quantity.sum() == served_stock  # hand-outs = served units of the match results
         bal = r.ledger.balances()
         assert (bal.quantity >= 0).all()
-        # no stock created: depot stock after = before − Σ hand-outs (moves only shift it)
-        assert r.stock_final.quantity.sum() == r.stock_initial.quantity.sum() - r.handouts.quantity.sum()
+        # no stock created: depot stock after = before − Σ hand-outs + Σ boats returned (moves only shift it)
+        ret = led[led.kind == "RETURN"]
+        assert ret.quantity.sum() == r.returns.quantity.sum()
+        assert r.stock_final.quantity.sum() == (r.stock_initial.quantity.sum() - r.handouts.quantity.sum()
+                                                + r.returns.quantity.sum())
+        boats_out = r.handouts[r.handouts.type == "boat"].quantity.sum() - r.returns.quantity.sum()
+        assert boats_out == r.hazard_frame.boats_on_loan.iloc[-1] >= 0
         assert (r.stock_final.quantity >= 0).all()
         held = bal.set_index(["holder", "item"]).quantity
         fin = r.stock_final.groupby(["holder", "type"]).quantity.sum()
@@ -91,12 +96,74 @@ def test_served_plus_unmet_is_need(runs):
         assert (per_step.quantity.to_numpy() == cov.loc[per_step.index, "need"].to_numpy()).all()
 
 
+def test_unmet_shares_per_need(runs):
+    """Per-need unmet shares recomputed in pandas from the per-step match
+    results, hand-outs and returns (the README's definition)."""
+    for r in runs.values():
+        stock_types = set(r.stock_initial.type)
+        n = r.needs[["time", "need", "type", "priority", "quantity", "served"]]
+        ho = r.handouts.groupby(["need", "time"]).quantity.sum()
+        rt = r.returns.groupby(["need", "time"]).quantity.sum() if len(r.returns) else pd.Series(dtype=float)
+        rows = []
+        for need, g in n.groupby("need"):
+            typ, pri = g.type.iat[0], g.priority.iat[0]
+            h = ho.loc[need] if need in ho.index.get_level_values(0) else pd.Series(dtype=float)
+            back = rt.loc[need] if len(rt) and need in rt.index.get_level_values(0) else pd.Series(dtype=float)
+            req = met = 0
+            for t, q, srv in zip(g.time, g.quantity, g.served):
+                if typ == "boat":  # on loan: lent up to the step before, less returned before it
+                    before = h[h.index < t].sum() - back[back.index < t].sum()
+                    after = before + h[h.index == t].sum()
+                elif typ in stock_types:  # consumables: everything delivered so far
+                    before = h[h.index < t].sum()
+                    after = before + h[h.index == t].sum()
+                else:  # rescue teams: served in the step
+                    before, after = 0, srv
+                req, met = max(req, q + before), max(met, after)
+            rows.append((pri, req, min(met, req)))
+        d = pd.DataFrame(rows, columns=["priority", "req", "met"])
+        d = d[d.req > 0]
+        k = r.kpis()
+        assert k.unmet_share == pytest.approx((d.req - d.met).sum() / d.req.sum(), abs=1e-12)
+        for p, g in d.groupby("priority"):
+            assert k[f"unmet_share_{p}"] == pytest.approx((g.req - g.met).sum() / g.req.sum(), abs=1e-12), p
+        assert len(r.per_need) == len(d)
+        # the time-weighted figure is what the coverage timeline sums
+        assert k.unmet_unit_hours == r.coverage.unmet.sum()
+
+
+def test_rescue_lowers_trapped(city, runs):
+    """With rescue switched off the trapped count is the hazard's own; with it,
+    never more, and the rescued never exceed the people trapped step by step."""
+    none = ck.scenario.Plan("A0", boat_trips_per_h=0.0, rescue_per_member_h=0.0)
+    r0 = ck.scenario.run(city, plan=none, start=T0, hours=48, seed=0, hazard_params=HEAVY)
+    rain = ck.scenario.Rainstorm(city, start=T0, seed=0, **HEAVY)
+    own = [float(rain.step(t).trapped.sum()) for t in r0.times]
+    np.testing.assert_allclose(r0.hazard_frame.trapped.to_numpy(), own, rtol=1e-9, atol=1e-6)
+    assert r0.kpis().rescued == 0  # (boats still go back as the water falls)
+    a = runs["A"]
+    assert (a.hazard_frame.trapped.to_numpy() <= r0.hazard_frame.trapped.to_numpy() + 1e-6).all()
+    assert a.kpis().rescued > 0 and a.kpis().trapped_hours < r0.kpis().trapped_hours
+    step_rescued = np.diff(np.concatenate([[0.0], a.hazard_frame.rescued.to_numpy()]))
+    assert (step_rescued <= a.hazard_frame.trapped.to_numpy() + 1e-6).all()
+
+
+def test_shelters_take_the_shelter_share(runs):
+    hz = runs["C"].hazard_frame
+    assert hz.evacuated.max() > 0
+    np.testing.assert_allclose(hz.sheltered, hz.evacuated * runs["C"].plan.shelter_share, rtol=1e-9)
+    assert runs["A"].hazard_frame.sheltered.max() == 0
+
+
 def test_plan_effects(runs):
     a, b, c = (runs[p].kpis() for p in "ABC")
     assert b.units_prepositioned > 0 and a.units_prepositioned == 0
     assert b.unmet_share_high <= a.unmet_share_high + 1e-12  # pre-positioning does not hurt the high classes
     assert b.travel_unit_hours < a.travel_unit_hours  # stock staged near the low-lying areas travels less
     assert c.trapped_hours < a.trapped_hours  # early evacuation reduces trapped-hours
+    # evacuees in shelters must not starve the priority classes (the old model's failure)
+    assert c.unmet_share_high <= a.unmet_share_high + 0.05
+    assert c.unmet_share_nursing_home <= a.unmet_share_nursing_home + 0.05
     assert runs["C"].hazard_frame.evacuated.max() > 0
 
 
