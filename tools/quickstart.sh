@@ -14,7 +14,7 @@ apt_pkgs=(build-essential cmake ninja-build python3 python3-venv python3-dev
           libssl-dev     # OpenSSL 3: the ledger's SHA-256 / SM3 hashing (private to the compiled lib)
           liblemon-dev   # LEMON: the oracle for min-cost flow in the C++ tests and benchmarks
           libosmium2-dev libprotozero-dev)  # libosmium: the OSM reader (brings zlib, bzip2, expat dev packages)
-[ "$what" = test ] && apt_pkgs+=(chromium)  # headless Chromium renders the scenario report in tests/python/test_report.py
+[ "$what" = test ] && apt_pkgs+=(chromium fonts-noto-cjk)  # headless Chromium renders the scenario report (its Chinese headings need a CJK font) in tests/python/test_report.py
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -226,7 +226,7 @@ def to_geojson(result: Any) -> Dict[str, Dict[str, Any]]:
     return {"routes": routes, "flood": {"type": "FeatureCollection", "features": flood}}
 
 
-_CSS = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222}
+_CSS = """body{font-family:system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px auto;max-width:1200px;color:#222}
 h1{font-size:1.6em}h2{border-bottom:2px solid #ccc;margin-top:2em}
 table{border-collapse:collapse;margin:8px 0;font-size:0.85em}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
 th{background:#f0f0f0}img{max-width:100%}.kpi{display:inline-block;margin:4px 14px 4px 0}

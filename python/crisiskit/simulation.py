@@ -679,6 +679,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             if rescued_at:
                 npl["trapped"] = np.maximum(npl.trapped.to_numpy() - npl["id"].map(rescued_at).fillna(0.0).to_numpy(), 0.0)
             trapped = np.bincount(rc, weights=npl.trapped.to_numpy(), minlength=n_cells)
+            clock.lap("needs")  # (the places' needs are read before severity, which uses the trapped count)
             # 4. severity every interval
             if last_sev is None or t - last_sev >= sev_s:
                 depth_sites = state.depth_m[sites.cell.to_numpy()]
