@@ -165,7 +165,7 @@ PLANS: Dict[str, Plan] = {
 KPI_COLUMNS: Tuple[str, ...] = (
     "people_in_need", "people_reached", "reached_share", "trapped_hours", "peak_trapped",
     "obligations", "overdue_obligations", "incidents", "incidents_closed",
-    "rescued", "peak_sheltered",
+    "rescued", "rescue_arrival_min", "peak_sheltered",
     *(f"unmet_share_{p}" for p in _PRIORITIES), "unmet_share_high", "unmet_share", "unmet_unit_hours",
     "fairness_jain", "travel_unit_hours", "units_handed_out", "units_prepositioned", "review_overall")
 
@@ -295,6 +295,8 @@ class ScenarioResult:
           due at the end.
         - ``incidents`` / ``incidents_closed``: reported; in FEEDBACK or later.
         - ``rescued``: people brought out by boats and rescue teams;
+          ``rescue_arrival_min``: mean travel minutes of a boat or a rescue
+          team sent to trapped people (each boat and each team dispatch);
           ``peak_sheltered``: the most evacuees in public shelters at once.
         - ``unmet_share_<class>``: per need (one place's need of one type),
           its requirement is the largest it reached (outstanding + already
@@ -537,6 +539,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     lent: Dict[str, Dict[str, int]] = {}    # boat need id → {holder: boats on loan there}
     rescued_at: Dict[str, float] = {}       # needs-place id → people rescued there so far
     rescued_total = [0.0]
+    rescue_trips = [0.0, 0.0]               # Σ travel seconds, Σ boats + team dispatches
     team_size = dict(zip(city.teams.id, city.teams.headcount.astype(float)))
     boat_rate = float(NEED_RULES.set_index("type").rate.get(_BOAT, 0.125))  # boats per trapped person
     first_seen: Dict[str, Tuple[float, bool]] = {}  # place → (people, all met) at its first step with need
@@ -779,9 +782,13 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                     if ty != _BOAT:
                         delivered[nid] = delivered.get(nid, 0) + int(q)
                         continue
+                    rescue_trips[0] += float(ts) * int(q)
+                    rescue_trips[1] += int(q)
                     lent.setdefault(nid, {})
                     lent[nid][dep] = lent[nid].get(dep, 0) + int(q)
                     cap[need_place[nid]] = cap.get(need_place[nid], 0.0) + per_boat_h * int(q) * max(step_s - ts, 0.0) / _H
+            rescue_trips[0] += float(al_team.time_s.sum())
+            rescue_trips[1] += len(al_team)
             for nid, team, ts in zip(al_team.need, al_team.supply, al_team.time_s):
                 cap[need_place[nid]] = (cap.get(need_place[nid], 0.0) + plan.rescue_per_member_h
                                         * team_size.get(team, 0.0) * max(step_s - ts, 0.0) / _H)
@@ -936,6 +943,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     else:
         kp["fairness_jain"] = float("nan")
     kp["rescued"] = float(rescued_total[0])
+    kp["rescue_arrival_min"] = rescue_trips[0] / rescue_trips[1] / 60 if rescue_trips[1] else float("nan")
     kp["peak_sheltered"] = float(haz.sheltered.max()) if len(haz) else 0.0
     kp["travel_unit_hours"] = float((handouts.quantity * handouts.time_s).sum() / _H) if len(handouts) else 0.0
     kp["units_handed_out"] = float(handouts.quantity.sum()) if len(handouts) else 0.0

@@ -36,7 +36,19 @@ def test_report_is_self_contained_and_has_every_section(outputs):
     refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', doc)
     assert refs and all(x.startswith(("data:image/png;base64,", "#")) for x in refs), refs[:5]
     assert not re.search(r"<script[^>]*src|@import|url\(", doc)
-    assert doc.count("data:image/png;base64,") == 4
+    assert doc.count("data:image/png;base64,") == 4 + len(r.times)  # four figures + one risk-map frame an hour
+    # the hourly slider: one radio and one frame per hour, the first checked, a :checked rule for each
+    n = len(r.times)
+    assert len(re.findall(r'<input type="radio" name="risk-hour"', doc)) == n
+    assert len(re.findall(r'<input type="radio" name="risk-hour" id="rh0" checked', doc)) == 1 and doc.count(" checked ") == 1
+    for k in (0, n // 2, n - 1):
+        assert f'#rh{k}:checked~.rframes #rf{k}{{display:block}}' in doc and f'id="rf{k}"' in doc
+    import base64
+    import io
+    import matplotlib.image as mpimg
+    shapes = {mpimg.imread(io.BytesIO(base64.b64decode(m))).shape
+              for m in re.findall(r'id="rf\d+" alt="[^"]*" src="data:image/png;base64,([^"]+)"', doc)}
+    assert len(shapes) == 1  # every frame the same size, so the page does not jump between hours
     assert "Overall score" in doc  # the review's markdown, rendered
     for plan in ("A", "B", "C"):
         assert f"<th>{plan}</th>" in doc  # KPI table columns
@@ -142,3 +154,13 @@ def test_chromium_renders_the_report_without_console_errors(outputs, tmp_path):
     assert img.shape[0] >= 1000 and img.shape[1] >= 1000
     rgb = (img[..., :3] * 255).astype(np.uint8).reshape(-1, 3)
     assert len(np.unique(rgb, axis=0)) > 50 and rgb.std() > 10  # figures, not a blank page
+    # the slider works without script: with the last hour checked the browser shows another frame
+    doc = open(paths["html"], encoding="utf-8").read()
+    n = len(outputs[0].times)
+    last = doc.replace(' id="rh0" checked ', ' id="rh0" ').replace(f' id="rh{n - 1}" ', f' id="rh{n - 1}" checked ')
+    page2, shot2 = tmp_path / "last.html", tmp_path / "last.png"
+    page2.write_text(last, encoding="utf-8")
+    subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox", f"--screenshot={shot2}",
+                    "--window-size=1280,2000", "file://" + str(page2)], capture_output=True, timeout=180)
+    img2 = mpimg.imread(shot2)
+    assert img2.shape == img.shape and not np.array_equal(img2, img)

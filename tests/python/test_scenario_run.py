@@ -161,6 +161,7 @@ def test_plan_effects(runs):
     assert b.unmet_share_high <= a.unmet_share_high + 1e-12  # pre-positioning does not hurt the high classes
     assert b.travel_unit_hours < a.travel_unit_hours  # stock staged near the low-lying areas travels less
     assert c.trapped_hours < a.trapped_hours  # early evacuation reduces trapped-hours
+    assert a.rescue_arrival_min > 0 and np.isfinite(b.rescue_arrival_min)
     # evacuees in shelters must not starve the priority classes (the old model's failure)
     assert c.unmet_share_high <= a.unmet_share_high + 0.05
     assert c.unmet_share_nursing_home <= a.unmet_share_nursing_home + 0.05
