@@ -23,5 +23,5 @@ print("seconds per core:", r.timings.sum().round(3).to_dict())
 print("ledger:", len(r.ledger), "entries, verified:", bool(r.ledger.verify().ok))
 
 kpis = ck.scenario.compare(city, plans=["A", "B", "C"], seeds=[0], start=t0, hours=hours)
-print(kpis.set_index("plan")[["reached_share", "trapped_hours", "unmet_share_high", "overdue_obligations",
+print(kpis.set_index("plan")[["reached_share", "trapped_hours", "rescued", "rescue_arrival_min", "unmet_share_high", "overdue_obligations",
                               "fairness_jain", "travel_unit_hours", "review_overall"]].round(3).to_string())
