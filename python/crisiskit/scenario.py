@@ -461,16 +461,20 @@ class RainState:
         road ``node``. Rows with no people are left out.
 
         ``staging=True`` (default): a cell under ``close_depth_m`` or more of
-        water is served at the road node of the nearest cell that is not
-        (its staging point, 集结点: trucks stop at the water's edge, boats go
-        on); otherwise every row uses its own cell's nearest node, which
+        water, or whose nearest road node stands in such a cell, is served at
+        the road node of the nearest cell where neither is (its staging
+        point, 集结点: trucks stop at the water's edge, boats go on);
+        otherwise every row uses its own cell's nearest node, which
         ``ck.match`` then reports as ``cut_off_by_damage``."""
         cells = self.city._memo("cells", self.city._make_cells)
         node = cells.node.to_numpy()
         if staging:
             from scipy.ndimage import distance_transform_edt
             rows, cols = self.city.shape
-            wet = (self.depth_m >= close_depth_m).reshape(rows, cols)
+            # A dry cell's nearest node may lie in a flooded neighbour (cells without streets): not a staging point.
+            node_cell = self.city._memo("roads_raw", self.city._core._roads)["node_cell"]
+            deep = self.depth_m >= close_depth_m
+            wet = (deep | deep[np.asarray(node_cell)[node]]).reshape(rows, cols)
             if wet.any() and not wet.all():
                 _, (ri, ci) = distance_transform_edt(wet, return_indices=True)
                 node = node[(ri * cols + ci).ravel()]
@@ -545,8 +549,10 @@ class Rainstorm:
         For the preset.
     **params :
         ``FloodParams`` fields: ``close_depth_m`` (0.3), ``slow_from_m``,
-        ``subway_close_m``, ``flow_share``, ``max_substep_s``, … (see
-        ``include/crisiskit/scenario/rainstorm.hpp``).
+        ``subway_close_m``, ``flow_share``, ``max_substep_s``,
+        ``river_stage_m`` (4.0: the river's flood stage above its bed; land
+        water enters the river only above it; 0 makes the river a sink at
+        its bed), … (see ``include/crisiskit/scenario/rainstorm.hpp``).
 
     ``step(t)`` advances to ``t`` (later than the last step) and returns a
     :class:`RainState`; ``run(times)`` steps through all of them. Pickles

@@ -119,10 +119,10 @@ FloodParams flood_params(const py::dict& d) {
   FloodParams p;
   double* fields[] = {&p.max_substep_s, &p.flow_share, &p.close_depth_m, &p.slow_from_m, &p.subway_close_m,
                       &p.subway_reopen_h, &p.substation_fail_m, &p.water_plant_fail_m, &p.recovery_h,
-                      &p.weather_min_mm_h, &p.iot_min_m};
+                      &p.weather_min_mm_h, &p.iot_min_m, &p.river_stage_m};
   const char* names[] = {"max_substep_s", "flow_share", "close_depth_m", "slow_from_m", "subway_close_m",
                          "subway_reopen_h", "substation_fail_m", "water_plant_fail_m", "recovery_h",
-                         "weather_min_mm_h", "iot_min_m"};
+                         "weather_min_mm_h", "iot_min_m", "river_stage_m"};
   for (const auto& kv : d) {
     const auto key = kv.first.cast<std::string>();
     const auto* it = std::find_if(std::begin(names), std::end(names), [&](const char* n) { return key == n; });
@@ -138,6 +138,7 @@ py::dict flood_params_dict(const FloodParams& p) {
   d["slow_from_m"] = p.slow_from_m, d["subway_close_m"] = p.subway_close_m, d["subway_reopen_h"] = p.subway_reopen_h;
   d["substation_fail_m"] = p.substation_fail_m, d["water_plant_fail_m"] = p.water_plant_fail_m;
   d["recovery_h"] = p.recovery_h, d["weather_min_mm_h"] = p.weather_min_mm_h, d["iot_min_m"] = p.iot_min_m;
+  d["river_stage_m"] = p.river_stage_m;
   return d;
 }
 

@@ -203,6 +203,30 @@ def test_mass_balance_with_closed_drains_and_no_river():
     assert w["rain_m3"] == pytest.approx(w["stored_m3"] + w["drained_m3"] + w["river_m3"], rel=1e-12)
 
 
+def _peaks(city, **params):
+    rs = ck.scenario.Rainstorm(city, start=T0, seed=0, **params)   # the default preset: 600 mm
+    states = rs.run(HOURS).states
+    d = pd.DataFrame([s.summary() for s in states])
+    w = states[-1].water_m3
+    return d.depth_m_max.max(), d.flooded_cells.max(), d.closed_edges.max(), d.trapped.max(), w["river_m3"] / w["rain_m3"]
+
+
+def test_default_preset_floods_a_50k_town():
+    town = ck.scenario.generate_city(50_000, seed=0)
+    depth, flooded, closed, trapped, river = _peaks(town)
+    assert depth >= 1.0
+    assert 3 <= flooded <= 0.25 * town.shape[0] * town.shape[1]   # several of 64 cells, not the whole town
+    assert closed > 50 and trapped > 100
+    # The mechanism (rainstorm.hpp): with the river a sink at its bed (stage 0) the river took more of the
+    # town's rain and the town barely flooded — the figures before the flood stage existed.
+    depth0, flooded0, closed0, trapped0, river0 = _peaks(town, river_stage_m=0.0)
+    assert river0 > river + 0.05
+    assert depth0 < 0.6 and flooded0 < flooded and trapped0 < trapped / 10
+    with pytest.raises(ValueError) as e:
+        ck.scenario.Rainstorm(town, start=T0, river_stage_m=-1.0)
+    assert e.value.field == "river_stage_m"
+
+
 def test_closures_consistent_with_depth(city, run):
     cell = city.roads.cell.to_numpy()
     any_closed = False

@@ -60,9 +60,12 @@ TEST_CASE("scenario rainstorm: more rain never less flooding") {
 
 TEST_CASE("scenario rainstorm: snapshot resumes identically; bad storms named") {
   const City c = make_city(100000, 1);
-  Rainstorm a(c, Rainstorm::extreme_storms(c, t0, 1), t0);
+  FloodParams stage;
+  stage.river_stage_m = 2.5;
+  Rainstorm a(c, Rainstorm::extreme_storms(c, t0, 1), t0, stage);
   for (int h = 1; h <= 20; ++h) a.step(t0 + hours(h));
   Rainstorm b = Rainstorm::from_bytes(c, a.to_bytes());
+  CHECK(b.params().river_stage_m == 2.5);
   const RainStep sa = a.step(t0 + hours(21)), sb = b.step(t0 + hours(21));
   CHECK(sa.depth_m == sb.depth_m);
   CHECK(sa.closed_edges == sb.closed_edges);
@@ -79,6 +82,74 @@ TEST_CASE("scenario rainstorm: snapshot resumes identically; bad storms named") 
   FloodParams fp;
   fp.flow_share = 0.5;
   CHECK_THROWS_WITH_AS(Rainstorm(c, {}, t0, fp), doctest::Contains("flow_share"), InvalidInput);
+}
+
+TEST_CASE("scenario rainstorm: the default 600 mm preset floods a 50,000-person town") {
+  // Before the river had a flood stage, seed 0 peaked at 0.52 m with 2 cells ≥ 0.3 m and 13 trapped.
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    CAPTURE(seed);
+    const City c = make_city(50000, seed);
+    auto run = [&](double stage) {
+      FloodParams fp;
+      fp.river_stage_m = stage;
+      Rainstorm rs(c, Rainstorm::extreme_storms(c, t0, seed), t0, fp);
+      struct Peak { double depth = 0, trapped = 0, river_share = 0; std::size_t flooded = 0, closed = 0; } pk;
+      for (int h = 1; h <= 72; ++h) {
+        const RainStep s = rs.step(t0 + hours(h));
+        double trapped = 0;
+        std::size_t flooded = 0;
+        for (std::size_t i = 0; i < s.depth_m.size(); ++i)
+          pk.depth = std::max(pk.depth, s.depth_m[i]), flooded += s.depth_m[i] >= 0.3, trapped += s.trapped[i];
+        pk.flooded = std::max(pk.flooded, flooded), pk.closed = std::max(pk.closed, s.closed_edges.size());
+        pk.trapped = std::max(pk.trapped, trapped), pk.river_share = s.river_m3 / s.rain_m3;
+      }
+      return pk;
+    };
+    const auto flood = run(FloodParams{}.river_stage_m), sink = run(0);
+    CHECK(flood.depth >= 0.9);
+    CHECK(flood.flooded >= 3);  // of 64 cells: a share like a 1 M city's (≈ 4 %)
+    CHECK(flood.closed > 50);
+    CHECK(flood.trapped > 100);
+    // The mechanism: the river at its bed took more of the rain and left less flooding.
+    CHECK(sink.river_share > flood.river_share);
+    CHECK(sink.depth <= flood.depth);
+    CHECK(sink.trapped <= flood.trapped);
+  }
+}
+
+TEST_CASE("scenario rainstorm: land below the river's flood stage cannot drain into it") {
+  City c = make_city(50000, 0);
+  // Flat land 1 m above the river bed, one storm of ≈ 100 mm over the whole town.
+  for (std::size_t i = 0; i < c.cell_elevation_m.size(); ++i)
+    if (!c.cell_river[i]) c.cell_elevation_m[i] = 1.0;
+  StormCell st;
+  st.radius_m = 50000, st.peak_mm_h = 50, st.start = t0, st.peak = t0 + hours(2), st.end = t0 + hours(4);
+  auto river_after = [&](double stage, double& rain_on_river) {
+    FloodParams fp;
+    fp.river_stage_m = stage;
+    Rainstorm rs(c, {st}, t0, fp);
+    rain_on_river = 0;
+    RainStep s;
+    for (int h = 1; h <= 6; ++h) {
+      s = rs.step(t0 + hours(h));
+      for (std::size_t i = 0; i < s.rain_mm.size(); ++i)
+        if (c.cell_river[i]) rain_on_river += s.rain_mm[i] / 1000 * c.params.cell_m * c.params.cell_m;
+    }
+    CHECK(s.rain_m3 == doctest::Approx(s.stored_m3 + s.drained_m3 + s.river_m3).epsilon(1e-12));
+    return s.river_m3;
+  };
+  double on_river = 0;
+  // Stage 4 m: the land's surface (≤ 1.1 m) never reaches it, so the river holds only the rain that fell on it.
+  const double none = river_after(4, on_river);
+  CHECK(on_river > 0);
+  CHECK(none == doctest::Approx(on_river).epsilon(1e-12));
+  // Stage 1.02 m: only the water above 2 cm drains in; at the bed, all of it can.
+  const double part = river_after(1.02, on_river), all = river_after(0, on_river);
+  CHECK(part > on_river * 1.01);
+  CHECK(all > part);
+  FloodParams bad;
+  bad.river_stage_m = -1;
+  CHECK_THROWS_WITH_AS(Rainstorm(c, {}, t0, bad), doctest::Contains("river_stage_m"), InvalidInput);
 }
 
 TEST_CASE("scenario crowd gathering: rises, reports, cools after a release") {
