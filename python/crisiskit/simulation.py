@@ -353,15 +353,21 @@ def _lognormal(rng: np.random.Generator, median: float, sigma: float) -> float:
 
 def _staging(cells: pd.DataFrame, sites: pd.DataFrame, shape: Tuple[int, int], radius: int = 3) -> pd.DataFrame:
     """One staging point (集结点/安置点) per low-lying area: the highest
-    populated, non-river cell within ``radius`` cells of it."""
+    populated, non-river cell within ``radius`` cells of it on the same bank
+    (joined to the area's cell by land within the window, 4-neighbours), so
+    staged stock does not wait on a bridge over the flooding river."""
+    from scipy.ndimage import label
     rows, cols = shape
     elev = cells.elevation_m.to_numpy().reshape(rows, cols)
-    ok = ((cells.population.to_numpy() > 0) & ~cells.river.to_numpy()).reshape(rows, cols)
+    land = (~cells.river.to_numpy()).reshape(rows, cols)
+    ok = (cells.population.to_numpy() > 0).reshape(rows, cols) & land
     out = []
     for s in sites[sites.kind == "low_lying_area"].itertuples():
         r, c = divmod(int(s.cell), cols)
         r0, r1, c0, c1 = max(0, r - radius), min(rows, r + radius + 1), max(0, c - radius), min(cols, c + radius + 1)
-        win = np.where(ok[r0:r1, c0:c1], elev[r0:r1, c0:c1], -np.inf)
+        parts, _ = label(land[r0:r1, c0:c1])
+        bank = parts == parts[r - r0, c - c0] if parts[r - r0, c - c0] > 0 else np.ones_like(parts, bool)
+        win = np.where(ok[r0:r1, c0:c1] & bank, elev[r0:r1, c0:c1], -np.inf)
         if not np.isfinite(win.max()):
             continue
         rr, cc = np.unravel_index(int(np.argmax(win)), win.shape)
