@@ -198,6 +198,31 @@ def test_bad_input(city):
         ck.scenario.Plan(thresholds=(50, 25, 75, 90))
     with pytest.raises(ValueError, match="hours"):
         ck.scenario.run(city, start=T0, hours=-1)
+    with pytest.raises(ValueError, match=r"plan\.shelter_share.*1\.5"):
+        ck.scenario.Plan(shelter_share=1.5)
+    with pytest.raises(ValueError, match=r"plan\.boat_trips_per_h.*-1"):
+        ck.scenario.Plan(boat_trips_per_h=-1)
+    with pytest.raises(ValueError, match=r"plan\.loads_per_h.*0"):
+        ck.scenario.Plan(loads_per_h=0)
+    with pytest.raises(ValueError, match=r"plan\.payloads\[1\]"):
+        ck.scenario.Plan(payloads=(("water", 8000.0), ("food", -1.0)))
+
+
+def test_dispatch_capacity(city):
+    """No holder hands out more of a type in a step than its loads carry;
+    unlimited dispatch hands out at least as much by every hour."""
+    slow = ck.scenario.Plan("slow", loads_per_h=1.0)
+    free = ck.scenario.Plan("free", loads_per_h=None)
+    r_slow = ck.scenario.run(city, plan=slow, start=T0, hours=40, seed=0)
+    r_free = ck.scenario.run(city, plan=free, start=T0, hours=40, seed=0)
+    per = r_slow.handouts.groupby(["time", "depot", "type"]).quantity.sum().reset_index()
+    per["cap"] = per.type.map(dict(slow.payloads)) * 1.0  # one load an hour, 1-hour steps
+    assert len(per) and (per.quantity <= per.cap).all()
+    assert (per.quantity == per.cap).any()  # the cap binds somewhere
+    free_per = r_free.handouts.groupby(["time", "depot", "type"]).quantity.sum()
+    assert (free_per > free_per.index.get_level_values("type").map(dict(slow.payloads)).to_numpy()).any()
+    cum = lambda r: r.handouts.groupby("time").quantity.sum().reindex(r.times, fill_value=0).cumsum()  # noqa: E731
+    assert (cum(r_free).to_numpy() >= cum(r_slow).to_numpy()).all()
 
 
 def test_example_runs():
