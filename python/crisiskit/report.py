@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -44,26 +44,35 @@ def _hours_to_show(n: int, k: int = 6) -> List[int]:
     return sorted(set(np.linspace(0, n - 1, min(k, n)).round().astype(int).tolist())) if n else []
 
 
+def _map_artists(ax: Any, r: Any, k: int, pscore: np.ndarray, cell_s: float, place_s: float) -> Tuple[Any, Any]:
+    """Draw step ``k``'s water depth (cells) and risk scores (places) on ``ax``; the two scatters (or None)."""
+    cg, pg = r.cell_geo, r.place_geo
+    dep = sc = None
+    if len(cg) and r.depth_m.shape[0] > k:
+        dep = ax.scatter(cg.lon, cg.lat, c=np.minimum(r.depth_m[k], 1.5), cmap="Blues", vmin=0, vmax=1.5, marker="s",
+                         s=cell_s, linewidths=0)
+    if len(pg):
+        sc = ax.scatter(pg.lon, pg.lat, c=pscore[k], cmap="YlOrRd", vmin=0, vmax=100, s=place_s,
+                        edgecolors="k", linewidths=0.3)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect(1 / np.cos(np.deg2rad(float(cg.lat.mean()) if len(cg) else 30.0)))
+    return dep, sc
+
+
 def _risk_map(r: Any) -> str:
     import matplotlib.pyplot as plt
     steps = _hours_to_show(len(r.times))
     cols = 3
     rows = (len(steps) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.0 * rows), squeeze=False)
-    cg, pg = r.cell_geo, r.place_geo
+    pg = r.place_geo
     pscore = r.risk[pg.id].to_numpy() if len(pg) else np.zeros((len(r.times), 0))
     sc = None
     for ax, k in zip(axes.flat, steps):
-        if len(cg) and r.depth_m.shape[0] > k:
-            ax.scatter(cg.lon, cg.lat, c=np.minimum(r.depth_m[k], 1.5), cmap="Blues", vmin=0, vmax=1.5, marker="s",
-                       s=18, linewidths=0)
-        if len(pg):
-            sc = ax.scatter(pg.lon, pg.lat, c=pscore[k], cmap="YlOrRd", vmin=0, vmax=100, s=22,
-                            edgecolors="k", linewidths=0.3)
+        _, sc_k = _map_artists(ax, r, k, pscore, 18, 22)
+        sc = sc_k if sc_k is not None else sc
         ax.set_title(f"{_local(r.times[k])} (+08:00), hour {k + 1}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_aspect(1 / np.cos(np.deg2rad(float(cg.lat.mean()) if len(cg) else 30.0)))
     for ax in list(axes.flat)[len(steps):]:
         ax.axis("off")
     if sc is not None:
@@ -83,18 +92,11 @@ def _risk_slider(r: Any) -> str:
     pscore = r.risk[pg.id].to_numpy() if len(pg) else np.zeros((n, 0))
     fig, ax = plt.subplots(figsize=(6.4, 5.0))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.02)
-    dep = sc = None
-    if len(cg) and r.depth_m.shape[0] == n:
-        dep = ax.scatter(cg.lon, cg.lat, c=np.minimum(r.depth_m[0], 1.5), cmap="Blues", vmin=0, vmax=1.5,
-                         marker="s", s=14, linewidths=0)
+    dep, sc = _map_artists(ax, r, 0, pscore, 14, 18)  # depth_m has a row per step, or none (crowd)
+    if dep is not None:
         fig.colorbar(dep, ax=ax, shrink=0.7, pad=0.01, label="water depth (m)")
-    if len(pg):
-        sc = ax.scatter(pg.lon, pg.lat, c=pscore[0], cmap="YlOrRd", vmin=0, vmax=100, s=18, edgecolors="k",
-                        linewidths=0.3)
+    if sc is not None:
         fig.colorbar(sc, ax=ax, shrink=0.7, pad=0.01, label="risk score")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_aspect(1 / np.cos(np.deg2rad(float(cg.lat.mean()) if len(cg) else 30.0)))
     title = ax.set_title("", fontsize=10)
     imgs, rules = [], []
     for k in range(n):  # one figure, its artists updated: ~30 ms a frame instead of a new figure each

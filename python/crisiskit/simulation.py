@@ -14,6 +14,7 @@ Nothing reads the wall clock except the per-core timings.
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 import time as _wall
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -368,6 +369,13 @@ class _Clock:
         self.rows.append(self.row)
 
 
+def _shifted(stock: pd.DataFrame, holder: Any, type_: Any, quantity: Any, sign: int) -> np.ndarray:
+    """``stock.quantity`` after adding ``sign`` × the summed ``quantity`` of each (holder, type) pair."""
+    by = pd.Series(np.asarray(quantity, dtype=np.int64)).groupby([np.asarray(holder), np.asarray(type_)]).sum()
+    return stock.quantity.to_numpy() + sign * by.reindex(pd.MultiIndex.from_arrays([stock.holder, stock.type]),
+                                                         fill_value=0).to_numpy()
+
+
 def _lognormal(rng: np.random.Generator, median: float, sigma: float) -> float:
     return float(median * np.exp(sigma * rng.standard_normal())) if median > 0 else 0.0
 
@@ -565,8 +573,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
     met_max: Dict[str, int] = {}            # need id → most units delivered (stock), lent (boats) or served (teams)
     lent: Dict[str, Dict[str, int]] = {}    # boat need id → {holder: boats on loan there}
     rescued_at: Dict[str, float] = {}       # needs-place id → people rescued there so far
-    rescued_total = [0.0]
-    rescue_trips = [0.0, 0.0]               # Σ travel seconds, Σ boats + team dispatches
+    rescued_total = 0.0
+    rescue_s, rescue_n = 0.0, 0             # Σ travel seconds, Σ boats + team dispatches sent to trapped people
     team_size = dict(zip(city.teams.id, city.teams.headcount.astype(float)))
     boat_rate = float(NEED_RULES.set_index("type").rate.get(_BOAT, 0.125))  # boats per trapped person
     first_seen: Dict[str, Tuple[float, bool]] = {}  # place → (people, all met) at its first step with need
@@ -647,10 +655,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                                          "unit": [_UNITS.get(x, "unit") for x in moves.type], "from": moves["from"],
                                          "to": moves.to, "actor": "logistics", "note": "pre-positioning"}), time=t)
         ledger.commit()
-        take = moves.groupby(["from", "type"]).quantity.sum()
-        cur = cur.copy()
-        cur["quantity"] = cur.quantity.to_numpy() - take.reindex(
-            pd.MultiIndex.from_arrays([cur.holder, cur.type]), fill_value=0).to_numpy()
+        cur = cur.assign(quantity=_shifted(cur, moves["from"], moves.type, moves.quantity, -1))
         add = moves.groupby(["to", "node", "type"], as_index=False, sort=True).quantity.sum()
         stock_ref[0] = pd.concat([cur, add.rename(columns={"to": "holder"})], ignore_index=True)
         prepositioned = moves.drop(columns=["node"])
@@ -754,9 +759,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             if plan.loads_per_h is not None and len(sup):  # what each holder can load and send this step
                 per_load = sup.type.map(dict(plan.payloads)).to_numpy(dtype=float, na_value=np.inf)
                 cap_units = np.floor(plan.loads_per_h * step_s / _H * per_load)
-                sup = sup.assign(quantity=np.where(np.isfinite(cap_units), np.minimum(sup.quantity.to_numpy(),
-                                                                                     cap_units), sup.quantity)
-                                 .astype(np.int64))
+                sup = sup.assign(quantity=np.minimum(sup.quantity.to_numpy(), cap_units).astype(np.int64))
                 sup = sup[sup.quantity > 0]
             if len(needs):
                 mr = match(net, sup, needs, teams=teams, routes=True, threads=match_threads)
@@ -795,10 +798,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                                                  "unit": [_UNITS.get(x, "unit") for x in ho.type], "from": ho.depot,
                                                  "to": ho.place, "need": ho.need, "actor": "logistics"}), time=t)
                 ledger.commit()
-                s = stock_ref[0]
-                take = ho.groupby(["depot", "type"]).quantity.sum()
-                s["quantity"] = s.quantity.to_numpy() - take.reindex(
-                    pd.MultiIndex.from_arrays([s.holder, s.type]), fill_value=0).to_numpy()
+                stock_ref[0]["quantity"] = _shifted(stock_ref[0], ho.depot, ho.type, ho.quantity, -1)
                 hand_frames.append(ho)
                 route_frames.append(ho[["time", "depot", "need", "place", "type", "quantity", "time_s"]].assign(
                     route=al.route.to_numpy()))
@@ -808,31 +808,30 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             # of it after travelling; the rescued leave the trapped count from the next step on
             step_h = step_s / _H
             per_boat_h = plan.boat_trips_per_h / boat_rate if boat_rate > 0 else 0.0
-            cap: Dict[str, float] = {}
+            cap: Dict[str, float] = defaultdict(float)
             for nid, by_holder in lent.items():
-                cap[need_place[nid]] = cap.get(need_place[nid], 0.0) + per_boat_h * step_h * sum(by_holder.values())
+                cap[need_place[nid]] += per_boat_h * step_h * sum(by_holder.values())
             if ho is not None:
                 for nid, dep, q, ts, ty in zip(ho.need, ho.depot, ho.quantity, ho.time_s, ho.type):
                     if ty != _BOAT:
                         delivered[nid] = delivered.get(nid, 0) + int(q)
                         continue
-                    rescue_trips[0] += float(ts) * int(q)
-                    rescue_trips[1] += int(q)
+                    rescue_s += float(ts) * int(q)
+                    rescue_n += int(q)
                     lent.setdefault(nid, {})
                     lent[nid][dep] = lent[nid].get(dep, 0) + int(q)
-                    cap[need_place[nid]] = cap.get(need_place[nid], 0.0) + per_boat_h * int(q) * max(step_s - ts, 0.0) / _H
-            rescue_trips[0] += float(al_team.time_s.sum())
-            rescue_trips[1] += len(al_team)
+                    cap[need_place[nid]] += per_boat_h * int(q) * max(step_s - ts, 0.0) / _H
+            rescue_s += float(al_team.time_s.sum())
+            rescue_n += len(al_team)
             for nid, team, ts in zip(al_team.need, al_team.supply, al_team.time_s):
-                cap[need_place[nid]] = (cap.get(need_place[nid], 0.0) + plan.rescue_per_member_h
-                                        * team_size.get(team, 0.0) * max(step_s - ts, 0.0) / _H)
+                cap[need_place[nid]] += plan.rescue_per_member_h * team_size.get(team, 0.0) * max(step_s - ts, 0.0) / _H
             trapped_at = dict(zip(npl["id"], npl.trapped.to_numpy()))
             for pl_, c_ in cap.items():
                 r_ = min(trapped_at.get(pl_, 0.0), c_)
                 if r_ > 0:
                     rescued_at[pl_] = rescued_at.get(pl_, 0.0) + r_
                     trapped_at[pl_] -= r_
-                    rescued_total[0] += r_
+                    rescued_total += r_
             for nid, q, srv in zip(nf.need, nf.type, nf.served):
                 m = sum(lent[nid].values()) if nid in lent else delivered.get(nid, 0) if q in stock_types else int(srv)
                 met_max[nid] = max(met_max.get(nid, 0), int(m))
@@ -856,11 +855,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
                                                  "unit": "unit", "from": [need_place[x] for x in bk.need],
                                                  "to": bk.depot, "need": bk.need, "actor": "fire_rescue"}), time=t)
                 ledger.commit()
-                s = stock_ref[0]
-                add = bk.groupby("depot").quantity.sum()
-                is_boat = (s.type == _BOAT).to_numpy()
-                s.loc[is_boat, "quantity"] = (s.quantity.to_numpy()[is_boat]
-                                              + add.reindex(s.holder[is_boat], fill_value=0).to_numpy())
+                stock_ref[0]["quantity"] = _shifted(stock_ref[0], bk.depot, [_BOAT] * len(bk), bk.quantity, +1)
             clock.lap("ledger")
             # 8. incidents: cells newly crossing the trapped threshold, key sites newly flooded
             new_cells = np.flatnonzero((trapped >= max(plan.incident_trapped, 1e-9)) & ~crossed)
@@ -878,7 +873,7 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
             for e in np.asarray(state.closed_edges, dtype=np.int64).tolist():
                 closed_steps.setdefault(e, [t, 0])[1] += 1
             haz_rows.append({"time": from_seconds(t), "trapped": float(trapped.sum()), "evacuated": evacuated,
-                             "sheltered": sheltered, "rescued": rescued_total[0],
+                             "sheltered": sheltered, "rescued": rescued_total,
                              "boats_on_loan": int(sum(sum(v.values()) for v in lent.values())),
                              "closed_edges": sm["closed_edges"], "slowed_edges": sm["slowed_edges"],
                              "flooded_cells": sm["flooded_cells"], "max_depth_m": sm["depth_m_max"],
@@ -976,8 +971,8 @@ def run(city: Any, hazard: str = "rainstorm", plan: Any = None, *, start: Any, h
         kp["fairness_jain"] = float(x.sum() ** 2 / (len(x) * (x ** 2).sum())) if (x ** 2).sum() > 0 else 0.0
     else:
         kp["fairness_jain"] = float("nan")
-    kp["rescued"] = float(rescued_total[0])
-    kp["rescue_arrival_min"] = rescue_trips[0] / rescue_trips[1] / 60 if rescue_trips[1] else float("nan")
+    kp["rescued"] = float(rescued_total)
+    kp["rescue_arrival_min"] = rescue_s / rescue_n / 60 if rescue_n else float("nan")
     kp["peak_sheltered"] = float(haz.sheltered.max()) if len(haz) else 0.0
     kp["travel_unit_hours"] = float((handouts.quantity * handouts.time_s).sum() / _H) if len(handouts) else 0.0
     kp["units_handed_out"] = float(handouts.quantity.sum()) if len(handouts) else 0.0
